@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './movies.js';
+export * from './orders.js';

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+export const MAX_TITLE_LENGTH = 200;
+export const MAX_DESCRIPTION_LENGTH = 5_000;
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1_000;
+const MAX_ID = 2_147_483_647; // PostgreSQL integer
+
+/** A movie as every API answers it: exactly these three keys (crud-master shape). */
+export const movieSchema = z
+  .object({
+    id: z.number().int().positive(),
+    title: z.string(),
+    description: z.string(),
+  })
+  .meta({ id: 'Movie' });
+
+const title = z
+  .string({ error: 'title must be a string' })
+  .trim()
+  .min(1, 'title must not be empty')
+  .max(MAX_TITLE_LENGTH, `title must be at most ${MAX_TITLE_LENGTH} characters`);
+const description = z
+  .string({ error: 'description must be a string' })
+  .max(MAX_DESCRIPTION_LENGTH, `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+
+export const createMovieSchema = z
+  .strictObject({ title, description: description.default('') })
+  .meta({ id: 'NewMovie' });
+
+export const updateMovieSchema = z
+  .strictObject({ title: title.optional(), description: description.optional() })
+  .refine((update) => update.title !== undefined || update.description !== undefined, {
+    message: 'give at least one of title, description',
+  })
+  .meta({ id: 'MovieUpdate' });
+
+/** Ids arrive as path strings; anything but a positive integer that fits the column is malformed. */
+export const movieIdParamsSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/, 'id must be a positive integer')
+    .transform(Number)
+    .refine((id) => id <= MAX_ID, `id must be at most ${MAX_ID}`),
+});
+
+export const pageQuery = {
+  limit: z.coerce
+    .number({ error: 'limit must be a number' })
+    .int('limit must be an integer')
+    .min(1, 'limit must be at least 1')
+    .max(MAX_PAGE_LIMIT, `limit must be at most ${MAX_PAGE_LIMIT}`)
+    .default(DEFAULT_PAGE_LIMIT),
+  offset: z.coerce
+    .number({ error: 'offset must be a number' })
+    .int('offset must be an integer')
+    .min(0, 'offset must be at least 0')
+    .max(MAX_ID, `offset must be at most ${MAX_ID}`)
+    .default(0),
+};
+
+export const listMoviesQuerySchema = z.object({
+  ...pageQuery,
+  title: z.string().max(MAX_TITLE_LENGTH, `title must be at most ${MAX_TITLE_LENGTH} characters`).optional(),
+});
+
+export const movieListSchema = z.array(movieSchema);
+
+export type Movie = z.infer<typeof movieSchema>;
+export type NewMovie = z.infer<typeof createMovieSchema>;
+export type MovieUpdate = z.infer<typeof updateMovieSchema>;
+export type ListMoviesQuery = z.infer<typeof listMoviesQuerySchema>;

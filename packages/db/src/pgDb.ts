@@ -1,0 +1,77 @@
+import pg from 'pg';
+import type { Db, QueryResult, SqlExecutor } from './db.js';
+
+export interface PgDbOptions {
+  connectionString: string;
+  maxConnections?: number;
+  /** How long a query may wait for a free connection before failing (the database is likely down). */
+  connectionTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  applicationName?: string;
+}
+
+// PostgreSQL bigint and numeric arrive as strings by default; counts and ids here fit in a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+/**
+ * Statements that take parameters are sent as named prepared statements, so each connection of the
+ * pool parses and plans a hot query once instead of on every call.
+ */
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `s${statementNames.size + 1}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+async function run<Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+  const result =
+    params === undefined
+      ? await client.query(sql)
+      : await client.query({ name: statementName(sql), text: sql, values: params });
+  return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+}
+
+export function createPgDb(options: PgDbOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: options.applicationName,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+  });
+  // An idle client that loses its server emits 'error' on the pool; without a listener that would
+  // crash the process, whereas the next query simply gets a fresh connection.
+  pool.on('error', () => {});
+
+  return {
+    query: (sql, params) => run(pool, sql, params),
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: SqlExecutor = { query: (sql, params) => run(client, sql, params) };
+        const result = await work(tx);
+        await client.query('COMMIT');
+        client.release();
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        // A connection whose transaction failed may be broken; do not hand it out again.
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      }
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    close: () => pool.end(),
+  };
+}

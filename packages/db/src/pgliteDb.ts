@@ -1,0 +1,34 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { Db, QueryResult, SqlExecutor } from './db.js';
+
+interface PgliteLike {
+  query<Row>(sql: string, params?: unknown[]): Promise<{ rows: Row[]; affectedRows?: number }>;
+}
+
+async function run<Row>(target: PgliteLike, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+  const result = await target.query<Row>(sql, params);
+  return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+}
+
+/**
+ * The embedded PostgreSQL: a real PostgreSQL compiled to WebAssembly, persisted in `dataDir`
+ * (in memory when none is given). PGlite serialises queries itself; one instance serves the process.
+ */
+export async function createPgliteDb(dataDir?: string): Promise<Db> {
+  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  return {
+    query: (sql, params) => run(pglite, sql, params),
+    async exec(sql) {
+      await pglite.exec(sql);
+    },
+    transaction: (work) =>
+      pglite.transaction((tx) => {
+        const executor: SqlExecutor = { query: (sql, params) => run(tx, sql, params) };
+        return work(executor);
+      }),
+    async ping() {
+      await pglite.query('SELECT 1');
+    },
+    close: () => pglite.close(),
+  };
+}

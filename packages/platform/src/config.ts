@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment once against a zod object schema. Every missing or invalid variable is
+ * reported together, so an operator fixes them all in one go instead of one per restart.
+ */
+export function parseConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const value = issue.path.length === 1 ? env[String(issue.path[0])] : undefined;
+    const missing = value === undefined || value === '';
+    return missing ? `${name} is required but not set (${issue.message})` : `${name}: ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** `parseConfig` for entry points: prints the problems and exits 1 instead of throwing. */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  try {
+    return parseConfig(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** Building blocks shared by every service's configuration schema. */
+export const env = {
+  port: (defaultPort: number) => z.coerce.number().int().min(1).max(65535).default(defaultPort),
+  host: () => z.string().min(1).default('0.0.0.0'),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  url: (protocols: string[]) =>
+    z
+      .string({ error: 'must be a URL' })
+      .min(1)
+      .refine(
+        (value) => {
+          try {
+            return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
+          } catch {
+            return false;
+          }
+        },
+        { message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}` },
+      ),
+  positiveInt: (defaultValue: number) => z.coerce.number().int().positive().default(defaultValue),
+  nonNegativeInt: (defaultValue: number) => z.coerce.number().int().min(0).default(defaultValue),
+  boolean: (defaultValue: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .default(defaultValue ? 'true' : 'false')
+      .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+};
+
+/** Variables every HTTP service reads. */
+export function baseServiceConfig(defaultPort: number) {
+  return {
+    PORT: env.port(defaultPort),
+    HOST: env.host(),
+    LOG_LEVEL: env.logLevel(),
+    SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Typed errors that any layer may throw; `server.ts` maps them to HTTP in one place, so routes and
+ * domain code never build status codes or response bodies themselves.
+ */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export abstract class AppError extends Error {
+  abstract readonly statusCode: number;
+  readonly details: ErrorDetail[];
+
+  constructor(message: string, details: ErrorDetail[] = [], options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+/** The request is well-formed HTTP but its content does not fit the schema (400). */
+export class ValidationError extends AppError {
+  readonly statusCode = 400;
+}
+
+export class NotFoundError extends AppError {
+  readonly statusCode = 404;
+}
+
+export class ConflictError extends AppError {
+  readonly statusCode = 409;
+}
+
+/** A dependency (database, broker, upstream service) is down; the client should retry later (503). */
+export class ServiceUnavailableError extends AppError {
+  readonly statusCode = 503;
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds = 5, options?: ErrorOptions) {
+    super(message, [], options);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** An upstream did not answer in time (504). */
+export class GatewayTimeoutError extends AppError {
+  readonly statusCode = 504;
+}
+
+export interface ErrorBody {
+  error: string;
+  details: ErrorDetail[];
+}

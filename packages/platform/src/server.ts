@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { AppError, ServiceUnavailableError, type ErrorBody, type ErrorDetail } from './errors.js';
+import { createMetrics, type Metrics } from './metrics.js';
+
+export type ReadinessCheck = () => Promise<void>;
+
+export interface ServerOptions {
+  service: string;
+  logger: Logger;
+  /** Named dependency checks; `/ready` answers 503 while any of them fails. */
+  readinessChecks?: Record<string, ReadinessCheck>;
+  bodyLimit?: number;
+  readinessTimeoutMs?: number;
+}
+
+export type AppServer = ReturnType<typeof createServer>;
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/**
+ * The Fastify instance every service starts from: request ids, access logs, metrics, health and
+ * readiness, zod validation and the single error-to-HTTP mapping.
+ */
+export function createServer(options: ServerOptions) {
+  const { service, logger, readinessChecks = {}, readinessTimeoutMs = 2_000 } = options;
+  const metrics: Metrics = createMetrics(service);
+
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    requestIdLogLabel: 'requestId',
+    // Only accept a caller's id when it is safe to log and forward as is.
+    genReqId: (req) => {
+      const incoming = req.headers[REQUEST_ID_HEADER];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('metrics', metrics);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      seconds,
+    );
+    if (logger.isLevelEnabled('info')) {
+      request.log.info(
+        { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(seconds * 1000) },
+        'request completed',
+      );
+    }
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    sendError(reply, 404, { error: `Route ${request.method} ${request.url.split('?')[0]} not found`, details: [] });
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const details: ErrorDetail[] = error.validation.map((v) => ({
+        path: [error.validationContext, ...v.params.issue.path.map(String)].filter(Boolean).join('.'),
+        message: v.params.issue.message,
+      }));
+      return sendError(reply, 400, { error: `Invalid request: ${describe(details)}`, details });
+    }
+    if (error instanceof AppError) {
+      if (error instanceof ServiceUnavailableError) {
+        reply.header('retry-after', String(error.retryAfterSeconds));
+        request.log.warn({ err: error.cause ?? error }, error.message);
+      }
+      return sendError(reply, error.statusCode, { error: error.message, details: error.details });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return sendError(reply, status, { error: clientErrorMessage(error), details: [] });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, 500, { error: 'Internal server error', details: [] });
+  });
+
+  const hidden = { schema: { hide: true } };
+  app.get('/health', hidden, async () => ({ status: 'ok', service }));
+
+  app.get('/ready', hidden, async (_request, reply) => {
+    const results = await Promise.all(
+      Object.entries(readinessChecks).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), readinessTimeoutMs, `${name} check timed out`);
+          return [name, 'ok'] as const;
+        } catch (error) {
+          return [name, error instanceof Error ? error.message : String(error)] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, status]) => status === 'ok');
+    if (!ready) reply.code(503).header('retry-after', '5');
+    return { status: ready ? 'ready' : 'not ready', service, checks: Object.fromEntries(results) };
+  });
+
+  app.get('/metrics', hidden, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  return app;
+}
+
+function sendError(reply: FastifyReply, status: number, body: ErrorBody) {
+  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+function describe(details: ErrorDetail[]): string {
+  return details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ');
+}
+
+/** Fastify's own client errors, reworded where its message would not tell a caller what to fix. */
+function clientErrorMessage(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return `Malformed JSON in request body: ${error.message}`;
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'Request body is larger than the limit';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return "Request body is empty but content-type is 'application/json'";
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return `Unsupported content-type: ${error.message}`;
+    default:
+      return error.message;
+  }
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
