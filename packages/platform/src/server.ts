@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   serializerCompiler,
@@ -168,4 +168,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     metrics: Metrics;
   }
+}
+
+/** What every service's `create…Service` returns, so entry points and the embedded mode start them alike. */
+export interface Service {
+  app: AppServer;
+  /** Listens and resolves with the URL it listens on. */
+  start(port: number, host: string): Promise<string>;
+  /** Stops accepting, finishes in-flight requests and messages, closes its pools and channels. */
+  close(): Promise<void>;
 }
