@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyReply } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   serializerCompiler,
@@ -37,9 +37,9 @@ export function createServer(options: ServerOptions) {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    disableRequestLogging: true,
+    // Access logs are written once per request by the onResponse hook below, with metrics.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
     // Only accept a caller's id when it is safe to log and forward as is.
     genReqId: (req) => {
       const incoming = req.headers[REQUEST_ID_HEADER];
@@ -78,10 +78,13 @@ export function createServer(options: ServerOptions) {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const details: ErrorDetail[] = error.validation.map((v) => ({
-        path: [error.validationContext, ...v.params.issue.path.map(String)].filter(Boolean).join('.'),
-        message: v.params.issue.message,
-      }));
+      const details: ErrorDetail[] = error.validation.map((v) => {
+        const keys = Array.isArray(v.params.keys) ? v.params.keys.map(String) : [];
+        const segments = v.instancePath.split('/').filter(Boolean);
+        // An unknown field is reported on its parent; name the field itself.
+        if (keys.length > 0) segments.push(keys.join(','));
+        return { path: [error.validationContext, ...segments].filter(Boolean).join('.'), message: v.message ?? '' };
+      });
       return sendError(reply, 400, { error: `Invalid request: ${describe(details)}`, details });
     }
     if (error instanceof AppError) {

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError, env, parseConfig } from '../src/config.js';
+
+const schema = z.object({
+  DATABASE_URL: env.url(['postgres', 'postgresql']),
+  PORT: env.port(3000),
+  VERBOSE: env.boolean(false),
+});
+
+describe('parseConfig', () => {
+  it('applies defaults and coerces values', () => {
+    const config = parseConfig(schema, { DATABASE_URL: 'postgres://db/x', VERBOSE: 'yes' });
+    expect(config).toEqual({ DATABASE_URL: 'postgres://db/x', PORT: 3000, VERBOSE: true });
+  });
+
+  it('names every missing or invalid variable in one error', () => {
+    let caught: unknown;
+    try {
+      parseConfig(schema, { PORT: '70000', VERBOSE: 'maybe' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const message = (caught as ConfigError).message;
+    expect(message).toContain('DATABASE_URL is required but not set');
+    expect(message).toMatch(/PORT: .*65535/);
+    expect(message).toContain('VERBOSE:');
+    expect((caught as ConfigError).problems).toHaveLength(3);
+  });
+
+  it('rejects a URL with the wrong protocol', () => {
+    expect(() => parseConfig(schema, { DATABASE_URL: 'mysql://db/x' })).toThrow(
+      /DATABASE_URL: must be a URL starting with postgres:\/\/ or postgresql:\/\//,
+    );
+  });
+});
