@@ -1,2 +1,3 @@
 export * from './processes.js';
 export * from './realServers.js';
+export * from './network.js';
