@@ -1,0 +1,209 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createTestDatabase,
+  deleteQueues,
+  getFreePort,
+  startNodeProcess,
+  testServers,
+  uniqueName,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@shipshape/testkit';
+
+const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const scripts = {
+  inventory: path.join(root, 'services/inventory/dist/main.js'),
+  billing: path.join(root, 'services/billing/dist/main.js'),
+  gateway: path.join(root, 'services/gateway/dist/main.js'),
+  embedded: path.join(root, 'packages/launcher/dist/embedded.js'),
+};
+
+export interface Stack {
+  gatewayUrl: string;
+  stop(): Promise<void>;
+}
+
+/** A restartable service process with fixed settings. */
+export class ManagedProcess {
+  process: ServiceProcess | undefined;
+  constructor(
+    readonly script: string,
+    readonly env: Record<string, string>,
+    readonly port: number,
+  ) {}
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  async start() {
+    this.process = await startNodeProcess(
+      this.script,
+      { ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
+      `${this.url}/health`,
+    );
+    return this;
+  }
+  async stop() {
+    await this.process?.stop();
+  }
+  async kill() {
+    await this.process?.kill();
+  }
+}
+
+export interface NativeStack extends Stack {
+  inventory: ManagedProcess;
+  billing: ManagedProcess;
+  gateway: ManagedProcess;
+  billingDatabase: TestDatabase;
+  queueName: string;
+}
+
+/**
+ * Each service as its own process against the real PostgreSQL and RabbitMQ, with databases and a
+ * queue of its own. `amqpUrlForGateway` lets a test put a relay between the gateway and the broker.
+ */
+export async function startNativeStack(options: { amqpUrlForGateway?: string } = {}): Promise<NativeStack> {
+  const [inventoryDatabase, billingDatabase] = await Promise.all([
+    createTestDatabase('shipshape_inventory'),
+    createTestDatabase('shipshape_billing'),
+  ]);
+  const queueName = uniqueName('billing_queue');
+  const [inventoryPort, billingPort, gatewayPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
+  const inventory = new ManagedProcess(scripts.inventory, { DATABASE_URL: inventoryDatabase.url }, inventoryPort);
+  const billing = new ManagedProcess(
+    scripts.billing,
+    { DATABASE_URL: billingDatabase.url, AMQP_URL: testServers.amqp, BILLING_QUEUE: queueName },
+    billingPort,
+  );
+  const gateway = new ManagedProcess(
+    scripts.gateway,
+    {
+      AMQP_URL: options.amqpUrlForGateway ?? testServers.amqp,
+      BILLING_QUEUE: queueName,
+      INVENTORY_URL: inventory.url,
+      BILLING_URL: billing.url,
+      RATE_LIMIT_MAX: '0',
+      PUBLISH_TIMEOUT_MS: '3000',
+    },
+    gatewayPort,
+  );
+  await Promise.all([inventory.start(), billing.start()]);
+  await gateway.start();
+  return {
+    gatewayUrl: gateway.url,
+    inventory,
+    billing,
+    gateway,
+    billingDatabase,
+    queueName,
+    async stop() {
+      await Promise.all([gateway.stop(), billing.stop(), inventory.stop()]);
+      await Promise.all([inventoryDatabase.drop(), billingDatabase.drop(), deleteQueues([queueName])]);
+    },
+  };
+}
+
+/** The embedded mode as a user starts it: one process, PGlite in a data directory of its own. */
+export async function startEmbeddedStack(): Promise<Stack & { process: ServiceProcess }> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'shipshape-embedded-'));
+  const [gatewayPort, inventoryPort, billingPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
+  const process = await startNodeProcess(
+    scripts.embedded,
+    {
+      SHIPSHAPE_DATA_DIR: dataDir,
+      GATEWAY_PORT: String(gatewayPort),
+      INVENTORY_PORT: String(inventoryPort),
+      BILLING_PORT: String(billingPort),
+      RATE_LIMIT_MAX: '0',
+    },
+    `http://127.0.0.1:${gatewayPort}/health`,
+    60_000,
+  );
+  return {
+    gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
+    process,
+    async stop() {
+      await process.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface JsonResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** fetch with a JSON (or raw string) body, answering the parsed JSON body when there is one. */
+export async function request<T = any>(
+  base: string,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse<T>> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(base + url, init);
+  const text = await response.text();
+  let parsed: unknown = text;
+  if (response.headers.get('content-type')?.includes('json') && text) parsed = JSON.parse(text);
+  return { status: response.status, headers: response.headers, body: parsed as T };
+}
+
+/**
+ * Posts `count` valid orders through the gateway, `concurrency` at a time, and answers the ids of
+ * those answered 202. `afterEach` runs after every answer, e.g. to kill a process midway.
+ */
+export async function postOrders(
+  base: string,
+  count: number,
+  { concurrency = 20, afterEach }: { concurrency?: number; afterEach?: (posted: number) => Promise<void> | void } = {},
+): Promise<{ accepted: string[]; statuses: number[] }> {
+  const accepted: string[] = [];
+  const statuses: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      const response = await request<{ id: string }>(base, 'POST', '/api/billing', {
+        user_id: String((index % 50) + 1),
+        number_of_items: (index % 7) + 1,
+        total_amount: `${10 + (index % 90)}.50`,
+      });
+      statuses.push(response.status);
+      if (response.status === 202) accepted.push(response.body.id);
+      await afterEach?.(statuses.length);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { accepted, statuses };
+}
+
+/** The orders the system stored, read through the gateway page by page. */
+export async function listAllOrders(base: string): Promise<Array<{ message_id: string; id: number }>> {
+  const all: Array<{ message_id: string; id: number }> = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = await request<Array<{ message_id: string; id: number }>>(
+      base,
+      'GET',
+      `/api/orders?limit=1000&offset=${offset}`,
+    );
+    if (page.status !== 200) throw new Error(`GET /api/orders answered ${page.status}`);
+    all.push(...page.body);
+    if (page.body.length < 1000) return all;
+  }
+}
+
+export async function storedOrderCount(base: string): Promise<number> {
+  const response = await request(base, 'GET', '/api/orders?limit=1');
+  if (response.status !== 200) throw new Error(`GET /api/orders answered ${response.status}`);
+  return Number(response.headers.get('x-total-count'));
+}
