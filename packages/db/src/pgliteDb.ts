@@ -2,12 +2,14 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Db, QueryResult, SqlExecutor } from './db.js';
 
 interface PgliteLike {
-  query<Row>(sql: string, params?: unknown[]): Promise<{ rows: Row[]; affectedRows?: number }>;
+  query<Row>(sql: string, params?: unknown[]): Promise<{ rows: Row[]; rowCount?: number; affectedRows?: number }>;
 }
 
 async function run<Row>(target: PgliteLike, sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
   const result = await target.query<Row>(sql, params);
-  return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+  // `rowCount` is the command tag's count, as pg reports it (rows a SELECT returned, rows an UPDATE
+  // changed); `affectedRows` is 0 for a SELECT, so it is only the fallback.
+  return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
 }
 
 /**
