@@ -1,1 +1,127 @@
-export {};
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import { closeInOrder, createServer, type AppServer, type Logger, type Service } from '@shipshape/platform';
+import type { MessageQueue } from '@shipshape/queue';
+import type { GatewayConfig } from './config.js';
+import { registerOpenApi } from './openapi.js';
+import { registerBillingRoutes } from './routes/billing.js';
+import { registerMovieRoutes } from './routes/movies.js';
+import { registerOrderRoutes } from './routes/orders.js';
+import { createUpstream } from './upstream.js';
+
+export { gatewayConfigSchema, type GatewayConfig } from './config.js';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  /**
+   * Where orders are published. The gateway uses it but does not own it: whoever created it closes it,
+   * after the gateway's `close()` (the embedded mode shares one queue between gateway and billing).
+   */
+  queue: MessageQueue;
+  logger: Logger;
+}
+
+/**
+ * The single HTTP entry point: validates every request against the shared contracts, forwards the
+ * movies API to inventory and order listings to billing, and puts orders on the billing queue.
+ */
+export async function createGatewayService({ config, queue, logger }: GatewayDeps): Promise<Service> {
+  const upstreamOptions = {
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    connections: config.UPSTREAM_CONNECTIONS,
+    retryAfterSeconds: config.RETRY_AFTER_SECONDS,
+  };
+  const inventory = createUpstream({ name: 'inventory', url: config.INVENTORY_URL, ...upstreamOptions });
+  const billing = createUpstream({ name: 'billing', url: config.BILLING_URL, ...upstreamOptions });
+
+  const app = createServer({
+    service: 'gateway',
+    logger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    readinessChecks: {
+      queue: () => queue.check(),
+      inventory: () => inventory.check(),
+      billing: () => billing.check(),
+    },
+  });
+
+  try {
+    keepRawJsonBody(app);
+    await registerEdgePlugins(app, config);
+    await registerOpenApi(app);
+    registerMovieRoutes(app, inventory);
+    registerBillingRoutes(app, {
+      queue,
+      queueName: config.BILLING_QUEUE,
+      publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+      retryAfterSeconds: config.RETRY_AFTER_SECONDS,
+    });
+    registerOrderRoutes(app, billing);
+    await app.ready();
+  } catch (error) {
+    await closeInOrder([() => app.close(), () => inventory.close(), () => billing.close()], logger).catch(() => {});
+    throw error;
+  }
+
+  return {
+    app,
+    async start(port, host) {
+      const url = await app.listen({ port, host });
+      logger.info({ url, inventory: config.INVENTORY_URL, billing: config.BILLING_URL }, 'gateway listening');
+      return url;
+    },
+    async close() {
+      // Stop accepting and finish in-flight requests first: they still need the upstream pools.
+      await closeInOrder([() => app.close(), () => inventory.close(), () => billing.close()], logger);
+    },
+  };
+}
+
+/**
+ * JSON bodies are parsed (to validate them) and also kept as received, so that a forwarded request
+ * carries the client's bytes rather than a re-serialisation.
+ */
+function keepRawJsonBody(app: AppServer): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.decorateRequest('rawBody', null);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    // Fastify's own parser (it takes a Buffer too), so proto-poisoning checks and error codes stay the same.
+    parseJson(request, body as unknown as string, done);
+  });
+}
+
+/** Security headers, CORS and the per-client rate limit, applied to every route declared after them. */
+async function registerEdgePlugins(app: AppServer, config: GatewayConfig): Promise<void> {
+  await app.register(fastifyHelmet, {
+    // An API answers JSON: it loads nothing and is framed by nothing. `/docs` sets its own policy.
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  });
+
+  if (config.CORS_ORIGINS.length > 0) {
+    await app.register(fastifyCors, {
+      origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      exposedHeaders: ['x-request-id', 'x-total-count', 'retry-after'],
+      maxAge: 600,
+    });
+  }
+
+  if (config.RATE_LIMIT_MAX > 0) {
+    // Declared before this plugin, /health, /ready and /metrics stay outside the limit: probes and
+    // scrapers must not be throttled.
+    await app.register(fastifyRateLimit, {
+      max: config.RATE_LIMIT_MAX,
+      timeWindow: config.RATE_LIMIT_WINDOW_MS,
+    });
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body as the client sent it; null for a request without one. */
+    rawBody: Buffer | null;
+  }
+}

@@ -1,0 +1,57 @@
+import { BILLING_QUEUE } from '@shipshape/contracts';
+import { baseServiceConfig, env } from '@shipshape/platform';
+import { z } from 'zod';
+
+/**
+ * `CORS_ORIGINS`: a comma-separated list of origins (`https://app.example.com`) allowed to call the API
+ * from a browser, or `*` for any. Empty (the default) sends no CORS headers: only same-origin pages,
+ * such as the dashboard that nginx serves in front of the gateway, can call it.
+ */
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((value, context) => {
+    const origins = value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean);
+    for (const origin of origins) {
+      if (origin === '*') continue;
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
+        context.addIssue({
+          code: 'custom',
+          message: `"${origin}" is not an origin (scheme://host[:port], or *)`,
+        });
+      }
+    }
+    return origins.map((origin) => origin.replace(/\/$/, ''));
+  });
+
+/** Everything the gateway reads from the environment, with the defaults of a local run. */
+export const gatewayConfigSchema = z.object({
+  ...baseServiceConfig(3000),
+  INVENTORY_URL: env.url(['http', 'https']).default('http://127.0.0.1:3001'),
+  BILLING_URL: env.url(['http', 'https']).default('http://127.0.0.1:3002'),
+  BILLING_QUEUE: z.string().min(1).default(BILLING_QUEUE),
+  /** Bounds connecting to an upstream, waiting for its response headers, and each gap in its body. */
+  UPSTREAM_TIMEOUT_MS: env.positiveInt(5_000),
+  /** Most keep-alive connections to each upstream; further requests wait for a free one. */
+  UPSTREAM_CONNECTIONS: env.positiveInt(128),
+  /** Longest wait for the broker to confirm an order before answering 503. */
+  PUBLISH_TIMEOUT_MS: env.positiveInt(5_000),
+  /** Seconds a client is told to wait (`Retry-After`) when a dependency is down. */
+  RETRY_AFTER_SECONDS: env.positiveInt(5),
+  BODY_LIMIT_BYTES: env.positiveInt(64 * 1024),
+  CORS_ORIGINS: corsOrigins,
+  /** Requests per client (IP address) per window; 0 turns the limit off. */
+  RATE_LIMIT_MAX: env.nonNegativeInt(1_000),
+  RATE_LIMIT_WINDOW_MS: env.positiveInt(60_000),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

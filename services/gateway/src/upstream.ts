@@ -1,0 +1,129 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { GatewayTimeoutError, REQUEST_ID_HEADER, ServiceUnavailableError } from '@shipshape/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Pool, type Dispatcher } from 'undici';
+
+export interface UpstreamOptions {
+  /** Named in errors and readiness: `inventory`, `billing`. */
+  name: string;
+  /** Origin of the upstream service (`http://host:port`); a path in it is ignored. */
+  url: string;
+  /** Bounds connecting, waiting for the response headers, and each gap while the body arrives. */
+  timeoutMs: number;
+  /** Most keep-alive connections kept to the upstream. */
+  connections: number;
+  /** What a client is told to wait (`Retry-After`) when the upstream is down. */
+  retryAfterSeconds: number;
+}
+
+/** An upstream HTTP service the gateway forwards requests to, over a keep-alive connection pool. */
+export interface Upstream {
+  readonly name: string;
+  /**
+   * Sends `request` to `path` (with its query string) on the upstream and answers `reply` with the
+   * upstream's status, body bytes and the headers a client needs. Never throws: a failure reaches
+   * `reply` as a 503 (upstream down) or 504 (upstream too slow).
+   */
+  forward(request: FastifyRequest, reply: FastifyReply, path: string, body?: Buffer): void;
+  /** Resolves when the upstream answers `GET /health` with a 2xx; for the gateway's `/ready`. */
+  check(): Promise<void>;
+  /** Waits for in-flight requests, then closes the pool's connections. */
+  close(): Promise<void>;
+}
+
+/** Upstream response headers a client of the gateway sees; everything else is the gateway's own. */
+const PASSED_HEADERS = ['content-type', 'x-total-count', 'retry-after'] as const;
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+export function createUpstream(options: UpstreamOptions): Upstream {
+  const { name, timeoutMs, retryAfterSeconds } = options;
+  const origin = new URL(options.url).origin;
+  const pool = new Pool(origin, {
+    connections: options.connections,
+    connect: { timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+
+  const failure = (error: Error): Error => {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
+      return new GatewayTimeoutError(`Upstream service ${name} did not answer within ${timeoutMs} ms`, [], {
+        cause: error,
+      });
+    }
+    // Refused, reset, unreachable or closed mid-answer: the service is (for now) not there.
+    const reason = typeof code === 'string' && code.startsWith('E') ? ` (${code})` : '';
+    return new ServiceUnavailableError(`Upstream service ${name} is unavailable${reason}`, retryAfterSeconds, {
+      cause: error,
+    });
+  };
+
+  return {
+    name,
+    forward(request, reply, path, body) {
+      // HEAD is answered from a GET so that Content-Length matches the body a GET would get.
+      const method = request.method === 'HEAD' ? 'GET' : (request.method as Dispatcher.HttpMethod);
+      const headers =
+        body === undefined
+          ? [REQUEST_ID_HEADER, request.id]
+          : [REQUEST_ID_HEADER, request.id, 'content-type', JSON_CONTENT_TYPE];
+      pool.dispatch({ path, method, headers, body: body ?? null }, new ForwardHandler(reply, failure));
+    },
+    async check() {
+      const { statusCode, body } = await pool.request({ path: '/health', method: 'GET' });
+      await body.dump();
+      if (statusCode < 200 || statusCode >= 300) throw new Error(`${name} answered ${statusCode} to /health`);
+    },
+    async close() {
+      await pool.close();
+    },
+  };
+}
+
+/**
+ * Collects one upstream response and sends its bytes as they are: the gateway neither parses nor
+ * re-serialises bodies. A plain handler object rather than undici's `request()` keeps the per-request
+ * cost to this object and the chunks (no stream, no promise).
+ */
+class ForwardHandler implements Dispatcher.DispatchHandler {
+  private statusCode = 0;
+  private headers: IncomingHttpHeaders | undefined;
+  private chunks: Buffer[] = [];
+
+  constructor(
+    private readonly reply: FastifyReply,
+    private readonly failure: (error: Error) => Error,
+  ) {}
+
+  onRequestStart(): void {}
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return; // 1xx: the real answer follows
+    this.statusCode = statusCode;
+    this.headers = headers;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const { reply, headers, chunks } = this;
+    reply.code(this.statusCode);
+    if (headers) {
+      for (const header of PASSED_HEADERS) {
+        const value = headers[header];
+        if (value !== undefined) reply.header(header, value);
+      }
+    }
+    if (chunks.length === 0) reply.send();
+    else reply.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.reply.sent) return;
+    this.reply.send(this.failure(error));
+  }
+}
