@@ -32,3 +32,39 @@ export function pgErrorCode(error: unknown): string | undefined {
     ? error.code
     : undefined;
 }
+
+/** Node socket errors of a server that cannot be reached or went away. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+/**
+ * SQLSTATEs of a server that is there but cannot serve now: connection exceptions (class 08),
+ * shutting down or starting (57P01-57P03), out of connections (53300), statement timeout (57014).
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
+/** pg reports a lost connection or a full pool with plain errors that carry no code. */
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection closed/i;
+
+/**
+ * True when a query failed because the database could not be reached or could not serve, rather
+ * than because of the query: the caller should answer "try again later" (503), not a bug (500).
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  if (
+    code !== undefined &&
+    (NETWORK_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))
+  ) {
+    return true;
+  }
+  if (error instanceof AggregateError) return error.errors.some(isDatabaseUnavailable);
+  return error instanceof Error && UNAVAILABLE_MESSAGES.test(error.message);
+}

@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Db, QueryResult, SqlExecutor } from './db.js';
 
 interface PgliteLike {
@@ -15,9 +16,13 @@ async function run<Row>(target: PgliteLike, sql: string, params?: unknown[]): Pr
 /**
  * The embedded PostgreSQL: a real PostgreSQL compiled to WebAssembly, persisted in `dataDir`
  * (in memory when none is given). PGlite serialises queries itself; one instance serves the process.
+ *
+ * The contrib extensions that migrations may `CREATE EXTENSION` (as they would on the server, where
+ * contrib is installed) must be bundled here: PGlite only knows the extensions it was given.
  */
 export async function createPgliteDb(dataDir?: string): Promise<Db> {
-  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  const extensions = { pg_trgm };
+  const pglite = await PGlite.create(dataDir ? { dataDir, extensions } : { extensions });
   return {
     query: (sql, params) => run(pglite, sql, params),
     async exec(sql) {

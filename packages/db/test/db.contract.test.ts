@@ -7,13 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPgDb,
   createPgliteDb,
+  isDatabaseUnavailable,
   PgErrorCode,
   pgErrorCode,
   runMigrations,
   type Db,
   type Migration,
 } from '@shipshape/db';
-import { createTestDatabase, postgresAvailable, uniqueName } from '@shipshape/testkit';
+import { createTestDatabase, postgresAvailable, startTcpProxy, uniqueName } from '@shipshape/testkit';
 
 interface Adapter {
   name: string;
@@ -24,10 +25,12 @@ interface Adapter {
   sharedByInstances: boolean;
 }
 
+const postgresUp = await postgresAvailable();
+
 const adapters: Adapter[] = [
   {
     name: 'PostgreSQL server (pg)',
-    enabled: await postgresAvailable(),
+    enabled: postgresUp,
     sharedByInstances: true,
     async setup() {
       const database = await createTestDatabase('db_contract');
@@ -139,6 +142,12 @@ describe.each(adapters)('Db contract: $name', ({ enabled, setup, sharedByInstanc
         { id: 1, value: 'one' },
         { id: 2, value: 'two; not a separator' },
       ]);
+    });
+
+    it('has the pg_trgm extension, so a trigram index can serve substring searches', async () => {
+      await db.exec('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+      const { rows } = await db.query(`SELECT similarity($1, $2) > 0.3 AS similar`, ['The Matrix', 'matrix']);
+      expect(rows).toEqual([{ similar: true }]);
     });
 
     it('answers ping', async () => {
@@ -282,6 +291,46 @@ describe.each(adapters)('Db contract: $name', ({ enabled, setup, sharedByInstanc
     await closed.ping();
     await closed.close();
     await expect(closed.query('SELECT 1', [])).rejects.toThrow();
+  });
+});
+
+describe('isDatabaseUnavailable', () => {
+  it.skipIf(!postgresUp)(
+    'pg: rejects queries with an error isDatabaseUnavailable recognises, and reconnects by itself',
+    async () => {
+      const database = await createTestDatabase('db_unreachable');
+      const server = new URL(database.url);
+      const proxy = await startTcpProxy(server.hostname, Number(server.port || 5432));
+      const viaProxy = new URL(database.url);
+      viaProxy.host = `127.0.0.1:${proxy.port}`;
+      const db = createPgDb({ connectionString: viaProxy.toString(), connectionTimeoutMs: 1_000 });
+      try {
+        await db.ping();
+        await proxy.cut();
+        // Twice: once on the pooled connection that was cut, once on a fresh connection attempt.
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const error = await db.query('SELECT 1', []).catch((e: unknown) => e);
+          expect(isDatabaseUnavailable(error), String(error)).toBe(true);
+        }
+        await proxy.restore();
+        expect((await db.query('SELECT 1 AS one', [])).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await db.close();
+        await proxy.close();
+        await database.drop();
+      }
+    },
+  );
+
+  it('PGlite: does not take a faulty query for an unreachable database', async () => {
+    const db = await createPgliteDb();
+    try {
+      const error = await db.query('SELECT * FROM no_such_table', []).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(isDatabaseUnavailable(error)).toBe(false);
+    } finally {
+      await db.close();
+    }
   });
 });
 
