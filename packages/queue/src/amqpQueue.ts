@@ -1,0 +1,484 @@
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import type { Logger } from '@shipshape/platform';
+import {
+  QueueUnavailableError,
+  deadLetterQueueName,
+  type BatchHandler,
+  type ConsumeOptions,
+  type Consumer,
+  type DeadLetter,
+  type Delivery,
+  type MessageQueue,
+  type OutgoingMessage,
+  type Outcome,
+} from './messageQueue.js';
+import { backoffDelay, DEAD_LETTER_REASON_HEADER, Signal } from './shared.js';
+
+export interface AmqpQueueOptions {
+  url: string;
+  logger: Logger;
+  /** Longest a publish waits (for the connection, then the broker's confirm) before it rejects. */
+  publishTimeoutMs?: number;
+  /** First wait before reconnecting after the connection is lost; doubles per failed attempt. */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+  /** First wait before a batch whose handler threw is handed back to the broker; doubles while it keeps failing. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** Heartbeat proposed to the broker when the URL names none, so a silently dead peer is noticed. */
+  heartbeatSeconds?: number;
+  connectTimeoutMs?: number;
+}
+
+/** One live connection with its publishing channel; replaced wholesale after a reconnect. */
+interface Link {
+  model: ChannelModel;
+  publisher: ConfirmChannel;
+  /** Queues declared on this connection, so each is asserted once rather than per publish. */
+  declared: Map<string, Promise<void>>;
+}
+
+interface AmqpConsumer extends Consumer {
+  attach(link: Link): Promise<void>;
+  detach(): void;
+}
+
+/**
+ * The RabbitMQ adapter: durable queues, persistent messages, publisher confirms, manual acks after the
+ * handler's outcomes, and a connection that re-establishes itself (and its consumers) with backoff.
+ */
+export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
+  const logger = options.logger.child({ component: 'amqp' });
+  const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
+  const reconnectDelayMs = options.reconnectDelayMs ?? 500;
+  const maxReconnectDelayMs = options.maxReconnectDelayMs ?? 10_000;
+  const retryDelayMs = options.retryDelayMs ?? 200;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
+  const connectUrl = withHeartbeat(options.url, options.heartbeatSeconds ?? 15);
+  const safeUrl = redact(options.url);
+
+  let link: Link | undefined;
+  let connecting: Promise<Link> | undefined;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let failedAttempts = 0;
+  let closed = false;
+  const consumers = new Set<AmqpConsumer>();
+
+  async function open(): Promise<Link> {
+    const model = await amqp.connect(connectUrl, { timeout: options.connectTimeoutMs ?? 5_000 });
+    try {
+      // Without listeners these would crash the process; the 'close' that follows an error drives reconnection.
+      model.on('error', (error: unknown) => logger.warn({ err: error }, 'broker connection error'));
+      model.on('close', () => onConnectionLost(model));
+      model.on('blocked', (reason: unknown) => logger.warn({ reason }, 'broker blocked publishing'));
+      model.on('unblocked', () => logger.info('broker unblocked publishing'));
+      const publisher = await model.createConfirmChannel();
+      publisher.on('error', (error: unknown) => logger.warn({ err: error }, 'publishing channel error'));
+      // The publishing channel is shared by everything; if the broker closes it, start over cleanly.
+      publisher.on('close', () => {
+        if (link?.publisher === publisher) model.close().catch(() => {});
+      });
+      return { model, publisher, declared: new Map() };
+    } catch (error) {
+      await model.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  function connect(): Promise<Link> {
+    connecting ??= open().then(
+      (opened) => {
+        connecting = undefined;
+        if (closed) {
+          opened.model.close().catch(() => {});
+          throw new QueueUnavailableError('queue is closed');
+        }
+        link = opened;
+        if (failedAttempts > 0) logger.info({ url: safeUrl }, 'reconnected to broker');
+        failedAttempts = 0;
+        for (const consumer of consumers) void consumer.attach(opened);
+        return opened;
+      },
+      (error: unknown) => {
+        connecting = undefined;
+        failedAttempts += 1;
+        const level = failedAttempts === 1 || failedAttempts % 10 === 0 ? 'warn' : 'debug';
+        logger[level]({ err: error, url: safeUrl, attempt: failedAttempts }, 'cannot connect to broker');
+        scheduleReconnect();
+        throw new QueueUnavailableError(`broker unreachable at ${safeUrl}: ${messageOf(error)}`, { cause: error });
+      },
+    );
+    return connecting;
+  }
+
+  function scheduleReconnect(): void {
+    if (closed || reconnectTimer || connecting) return;
+    const delay = backoffDelay(reconnectDelayMs, maxReconnectDelayMs, failedAttempts);
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      connect().catch(() => {});
+    }, delay);
+    // A process whose only work left is waiting to reconnect has nothing to do; let it exit.
+    reconnectTimer.unref();
+  }
+
+  function onConnectionLost(model: ChannelModel): void {
+    if (link?.model !== model) return;
+    link = undefined;
+    for (const consumer of consumers) consumer.detach();
+    if (closed) return;
+    logger.warn({ url: safeUrl }, 'broker connection lost; reconnecting');
+    scheduleReconnect();
+  }
+
+  /** The live connection, or the attempt under way; rejects at once when neither exists. */
+  async function currentLink(): Promise<Link> {
+    if (closed) throw new QueueUnavailableError('queue is closed');
+    if (link) return link;
+    if (connecting) return connecting;
+    throw new QueueUnavailableError(`broker not connected (${safeUrl}); reconnecting`);
+  }
+
+  function declare(target: Link, queue: string): Promise<void> {
+    let declared = target.declared.get(queue);
+    if (!declared) {
+      declared = target.publisher.assertQueue(queue, { durable: true }).then(() => undefined);
+      declared.catch(() => target.declared.delete(queue));
+      target.declared.set(queue, declared);
+    }
+    return declared;
+  }
+
+  async function declareWithDeadLetters(target: Link, queue: string): Promise<void> {
+    await Promise.all([declare(target, queue), declare(target, deadLetterQueueName(queue))]);
+  }
+
+  /** Sends one persistent message and resolves once the broker confirms it, or rejects within the deadline. */
+  function sendConfirmed(queue: string, message: OutgoingMessage, ensure: (target: Link) => Promise<void>) {
+    const attempt = (async () => {
+      const target = await currentLink();
+      await ensure(target);
+      await new Promise<void>((resolve, reject) => {
+        const onConfirm = (error: unknown) => {
+          if (error) reject(new QueueUnavailableError(`broker did not take the message: ${messageOf(error)}`));
+          else resolve();
+        };
+        try {
+          target.publisher.sendToQueue(
+            queue,
+            message.body,
+            { persistent: true, messageId: message.id, headers: message.headers ?? {} },
+            onConfirm,
+          );
+        } catch (error) {
+          reject(error);
+        }
+      });
+    })();
+    return deadline(attempt, publishTimeoutMs, `broker did not confirm within ${publishTimeoutMs} ms`);
+  }
+
+  function consumerFor(queue: string, handler: BatchHandler, consumeOptions: ConsumeOptions): AmqpConsumer {
+    const { prefetch, maxBatchSize, maxBatchWaitMs } = consumeOptions;
+    const log = logger.child({ queue });
+    let channel: Channel | undefined;
+    let consumerTag: string | undefined;
+    let waiting: Array<{ channel: Channel; message: ConsumeMessage }> = [];
+    let inFlight: Promise<void> | undefined;
+    let batchTimer: NodeJS.Timeout | undefined;
+    let batchDue = false;
+    let failuresInRow = 0;
+    let stopping = false;
+    let attaching: Promise<void> | undefined;
+    const retryWait = new Signal();
+
+    function schedule(): void {
+      if (stopping || inFlight || waiting.length === 0) return;
+      if (waiting.length < maxBatchSize && !batchDue) {
+        batchTimer ??= setTimeout(() => {
+          batchTimer = undefined;
+          batchDue = true;
+          schedule();
+        }, maxBatchWaitMs);
+        return;
+      }
+      clearTimeout(batchTimer);
+      batchTimer = undefined;
+      batchDue = false;
+      const batch = waiting.splice(0, maxBatchSize);
+      inFlight = handleBatch(batch).finally(() => {
+        inFlight = undefined;
+        // Whatever arrived meanwhile has already waited for a whole batch: hand it over without more delay.
+        batchDue = waiting.length > 0;
+        schedule();
+      });
+    }
+
+    function settle(entry: { channel: Channel; message: ConsumeMessage }, ack: boolean): void {
+      // An ack on a channel other than the one that delivered would be an unknown delivery tag.
+      if (entry.channel !== channel) return;
+      try {
+        if (ack) entry.channel.ack(entry.message);
+        else entry.channel.nack(entry.message, false, true);
+      } catch {
+        // The channel closed meanwhile; the broker delivers the message again.
+      }
+    }
+
+    async function handleBatch(batch: Array<{ channel: Channel; message: ConsumeMessage }>): Promise<void> {
+      const live = batch.filter((entry) => entry.channel === channel);
+      if (live.length === 0) return;
+      let outcomes: Outcome[];
+      try {
+        outcomes = await handler(live.map((entry) => toDelivery(entry.message)));
+        if (outcomes.length !== live.length) {
+          throw new Error(`handler answered ${outcomes.length} outcomes for ${live.length} deliveries`);
+        }
+      } catch (error) {
+        failuresInRow += 1;
+        const delay = backoffDelay(retryDelayMs, maxRetryDelayMs, failuresInRow);
+        log.warn({ err: error, size: live.length, retryInMs: delay }, 'batch failed; it will be delivered again');
+        // Waiting before handing the batch back keeps a failing dependency from turning into a hot loop.
+        if (!stopping) await retryWait.wait(delay);
+        for (const entry of live) settle(entry, false);
+        return;
+      }
+      failuresInRow = 0;
+      const unsettled: Array<{ channel: Channel; message: ConsumeMessage }> = [];
+      await Promise.all(
+        live.map(async (entry, index) => {
+          const outcome = outcomes[index]!;
+          if (outcome.type === 'dead-letter') {
+            try {
+              await sendConfirmed(
+                deadLetterQueueName(queue),
+                {
+                  id: entry.message.properties.messageId ?? '',
+                  body: entry.message.content,
+                  headers: { ...headersOf(entry.message), [DEAD_LETTER_REASON_HEADER]: outcome.reason },
+                },
+                (target) => declare(target, deadLetterQueueName(queue)),
+              );
+            } catch (error) {
+              log.warn({ err: error }, 'could not dead-letter a message; it will be delivered again');
+              unsettled.push(entry);
+              return;
+            }
+          }
+          settle(entry, true);
+        }),
+      );
+      if (unsettled.length > 0) {
+        if (!stopping) await retryWait.wait(retryDelayMs);
+        for (const entry of unsettled) settle(entry, false);
+      }
+    }
+
+    function reattachLater(): void {
+      const timer = setTimeout(() => {
+        if (!stopping && !channel && link) void consumer.attach(link);
+      }, retryDelayMs);
+      timer.unref();
+    }
+
+    async function establish(target: Link): Promise<void> {
+      if (stopping || channel) return;
+      let opened: Channel | undefined;
+      try {
+        opened = await target.model.createChannel();
+        const own = opened;
+        own.on('error', (error: unknown) => log.warn({ err: error }, 'consumer channel error'));
+        own.on('close', () => {
+          if (channel !== own) return;
+          consumer.detach();
+          // The connection is fine but this channel is gone (e.g. the queue was deleted): consume again.
+          if (!stopping && link === target) reattachLater();
+        });
+        await own.prefetch(prefetch);
+        await declareWithDeadLetters(target, queue);
+        channel = own;
+        const reply = await own.consume(
+          queue,
+          (message) => {
+            if (message === null) {
+              log.warn('broker cancelled the consumer');
+              own.close().catch(() => {});
+              return;
+            }
+            waiting.push({ channel: own, message });
+            schedule();
+          },
+          { noAck: false },
+        );
+        consumerTag = reply.consumerTag;
+        if (stopping) await own.close().catch(() => {});
+      } catch (error) {
+        if (opened && channel === opened) channel = undefined;
+        await opened?.close().catch(() => {});
+        log.warn({ err: error }, 'could not start consuming; will retry');
+        if (link === target && !stopping) reattachLater();
+      }
+    }
+
+    const consumer: AmqpConsumer = {
+      attach(target) {
+        // The connection coming back and a retry may both ask at once; one channel per consumer.
+        attaching ??= establish(target).finally(() => (attaching = undefined));
+        return attaching;
+      },
+      detach() {
+        channel = undefined;
+        consumerTag = undefined;
+        waiting = [];
+      },
+      async stop() {
+        if (stopping) return;
+        stopping = true;
+        consumers.delete(consumer);
+        clearTimeout(batchTimer);
+        retryWait.notify();
+        await attaching;
+        const own = channel;
+        if (own && consumerTag) await own.cancel(consumerTag).catch(() => {});
+        await inFlight;
+        consumer.detach();
+        // Closing the channel hands every delivery not yet acknowledged back to the broker.
+        await own?.close().catch(() => {});
+      },
+    };
+    return consumer;
+  }
+
+  // Connect right away so that consumers start and `check()` answers without waiting for a first publish.
+  connect().catch(() => {});
+
+  return {
+    async publish(queue, message) {
+      try {
+        await sendConfirmed(queue, message, (target) => declareWithDeadLetters(target, queue));
+      } catch (error) {
+        if (error instanceof QueueUnavailableError) throw error;
+        throw new QueueUnavailableError(`publish to ${queue} failed: ${messageOf(error)}`, { cause: error });
+      }
+    },
+
+    async consume(queue, handler, consumeOptions) {
+      if (closed) throw new QueueUnavailableError('queue is closed');
+      const consumer = consumerFor(queue, handler, consumeOptions);
+      consumers.add(consumer);
+      // When the broker is down the consumer starts once it is back; the service need not wait for it.
+      if (link) await consumer.attach(link);
+      return { stop: () => consumer.stop() };
+    },
+
+    async peekDeadLetters(queue, limit) {
+      const target = await currentLink();
+      // A throwaway channel: closing it puts back every message read without acknowledging it.
+      const reader = await target.model.createChannel();
+      reader.on('error', () => {});
+      try {
+        const deadLetters = deadLetterQueueName(queue);
+        await reader.assertQueue(deadLetters, { durable: true });
+        const found: DeadLetter[] = [];
+        while (found.length < limit) {
+          const message = await reader.get(deadLetters, { noAck: false });
+          if (!message) break;
+          const headers = headersOf(message);
+          found.push({
+            id: message.properties.messageId ?? '',
+            body: message.content,
+            reason: headers[DEAD_LETTER_REASON_HEADER] ?? '',
+          });
+        }
+        return found;
+      } finally {
+        await reader.close().catch(() => {});
+      }
+    },
+
+    async depth(queue) {
+      const target = await currentLink();
+      const reply = await target.publisher.assertQueue(queue, { durable: true });
+      return reply.messageCount;
+    },
+
+    async check() {
+      await deadline(currentLink(), publishTimeoutMs, `broker did not answer within ${publishTimeoutMs} ms`);
+    },
+
+    async close() {
+      closed = true;
+      clearTimeout(reconnectTimer);
+      await Promise.all([...consumers].map((consumer) => consumer.stop()));
+      await connecting?.catch(() => {});
+      const last = link;
+      link = undefined;
+      if (last) await last.model.close().catch(() => {});
+    },
+  };
+}
+
+function toDelivery(message: ConsumeMessage): Delivery {
+  return {
+    id: message.properties.messageId ?? '',
+    body: message.content,
+    headers: headersOf(message),
+    redelivered: message.fields.redelivered,
+  };
+}
+
+/** AMQP header values may be numbers, booleans or byte arrays; the interface promises strings. */
+function headersOf(message: { properties: { headers?: Record<string, unknown> } }): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.properties.headers ?? {})) {
+    if (value === undefined || value === null) continue;
+    headers[name] = Buffer.isBuffer(value)
+      ? value.toString()
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
+  }
+  return headers;
+}
+
+/** Rejects with `QueueUnavailableError` when `promise` has not settled within `ms`. */
+async function deadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new QueueUnavailableError(message)), ms);
+      }),
+    ]);
+  } catch (error) {
+    if (error instanceof QueueUnavailableError) throw error;
+    throw new QueueUnavailableError(messageOf(error), { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function withHeartbeat(url: string, seconds: number): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', String(seconds));
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
