@@ -15,14 +15,35 @@ export const movieSchema = z
   })
   .meta({ id: 'Movie' });
 
-const title = z
-  .string({ error: 'title must be a string' })
-  .trim()
-  .min(1, 'title must not be empty')
-  .max(MAX_TITLE_LENGTH, `title must be at most ${MAX_TITLE_LENGTH} characters`);
-const description = z
-  .string({ error: 'description must be a string' })
-  .max(MAX_DESCRIPTION_LENGTH, `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * A string PostgreSQL can store verbatim: text columns cannot hold NUL, and an unpaired surrogate
+ * has no UTF-8 form (it would be stored as U+FFFD). Rejected here, they are a 400 naming the field
+ * instead of a database error.
+ */
+function text(field: string) {
+  return z.string({
+    error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`),
+  });
+}
+function storable<T extends z.ZodString>(schema: T, field: string): T {
+  return schema
+    .refine((value) => !value.includes('\u0000'), `${field} must not contain NUL characters`)
+    .refine((value) => !UNPAIRED_SURROGATE.test(value), `${field} must be valid Unicode text`) as T;
+}
+
+const title = storable(
+  text('title')
+    .trim()
+    .min(1, 'title must not be empty')
+    .max(MAX_TITLE_LENGTH, `title must be at most ${MAX_TITLE_LENGTH} characters`),
+  'title',
+);
+const description = storable(
+  text('description').max(MAX_DESCRIPTION_LENGTH, `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`),
+  'description',
+);
 
 export const createMovieSchema = z
   .strictObject({ title, description: description.default('') })
@@ -61,7 +82,11 @@ export const pageQuery = {
 
 export const listMoviesQuerySchema = z.object({
   ...pageQuery,
-  title: z.string().max(MAX_TITLE_LENGTH, `title must be at most ${MAX_TITLE_LENGTH} characters`).optional(),
+  /** Case-insensitive substring of the title; `%`, `_` and backslashes in it match literally. */
+  title: storable(
+    text('title').max(MAX_TITLE_LENGTH, `title must be at most ${MAX_TITLE_LENGTH} characters`),
+    'title',
+  ).optional(),
 });
 
 export const movieListSchema = z.array(movieSchema);
