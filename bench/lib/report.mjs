@@ -1,0 +1,75 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+export const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+
+/** What the figures came from: they only mean something next to the machine and the load on it. */
+export function describeMachine(extra = {}) {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100),
+    ...extra,
+  };
+}
+
+const round = (value, digits) => (value == null ? null : Math.round(value * 10 ** digits) / 10 ** digits);
+
+/** The report's scenario entries: the five fields the issue names first, then what explains them. */
+export function toEntries(results) {
+  const ceiling = results.find((result) => result.name === 'ceiling');
+  return results.map(({ name, perSecond, p50Ms, p99Ms, ...rest }) => ({
+    name,
+    perSecond: round(perSecond, 1),
+    p50Ms: round(p50Ms, 2),
+    p99Ms: round(p99Ms, 2),
+    ratio: ceiling?.perSecond ? round(perSecond / ceiling.perSecond, 3) : null,
+    ...Object.fromEntries(
+      Object.entries(rest).map(([key, value]) => [key, typeof value === 'number' ? round(value, 2) : value]),
+    ),
+  }));
+}
+
+export function formatTable(entries) {
+  const rows = [
+    ['scenario', 'per second', 'p50 ms', 'p99 ms', 'ratio', 'notes'],
+    ...entries.map((entry) => [
+      entry.name,
+      entry.perSecond == null ? '-' : entry.perSecond.toLocaleString('en-US', { maximumFractionDigits: 0 }),
+      entry.p50Ms == null ? '-' : String(entry.p50Ms),
+      entry.p99Ms == null ? '-' : String(entry.p99Ms),
+      entry.ratio == null ? '-' : entry.ratio.toFixed(3),
+      entry.notes ?? '',
+    ]),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const line = (row) =>
+    row
+      .map((cell, column) =>
+        column === 0 || column === row.length - 1 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]),
+      )
+      .join('  ')
+      .trimEnd();
+  return [line(rows[0]), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** Writes latest.json and a dated copy; answers both paths. */
+export async function writeResults(report, now = new Date()) {
+  await mkdir(resultsDir, { recursive: true });
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  // ISO 8601 basic time (no colons), so the name is valid on every file system.
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replaceAll(':', '');
+  const latest = `${resultsDir}latest.json`;
+  const dated = `${resultsDir}${stamp}.json`;
+  await writeFile(latest, json);
+  await writeFile(dated, json);
+  return { latest, dated };
+}

@@ -1,0 +1,245 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { orderBody } from './fixtures.mjs';
+import { describeFailures, runLoad } from './load.mjs';
+import { formatCount } from './progress.mjs';
+
+const jsonHeaders = { 'content-type': 'application/json' };
+
+/**
+ * The scenarios in the order they run. Each `run(ctx)` answers { perSecond, p50Ms, p99Ms, ... }; the
+ * ratio to the ceiling is added by the caller. `needs` lists what must be there for it to run.
+ */
+export const scenarios = [
+  {
+    name: 'ceiling',
+    unit: 'requests',
+    description: 'bare node:http server in a child process answering a fixed JSON body',
+    needs: [],
+    run: (ctx) => measureHttp(ctx, 'ceiling', { url: ctx.ceilingUrl }),
+  },
+  {
+    name: 'movies.get',
+    unit: 'requests',
+    description: 'GET /api/movies/:id through the gateway, ids spread over the seeded movies',
+    needs: ['gateway', 'movies'],
+    run: (ctx) => {
+      const { ids } = ctx.movies;
+      return measureHttp(ctx, 'movies.get', {
+        url: ctx.stack.gatewayUrl,
+        // A shared counter times a prime stride walks all ids in a scrambled order, across connections.
+        requests: () => {
+          let next = 0;
+          return [
+            {
+              method: 'GET',
+              setupRequest: (request) => ({ ...request, path: `/api/movies/${ids[(next++ * 7919) % ids.length]}` }),
+            },
+          ];
+        },
+      });
+    },
+  },
+  {
+    name: 'movies.search',
+    unit: 'requests',
+    description: 'GET /api/movies?title=<word> through the gateway, each word matching 20 of 1,000 movies',
+    needs: ['gateway', 'movies'],
+    run: (ctx) => {
+      const { searchTerms } = ctx.movies;
+      return measureHttp(ctx, 'movies.search', {
+        url: ctx.stack.gatewayUrl,
+        requests: () => {
+          let next = 0;
+          return [
+            {
+              method: 'GET',
+              setupRequest: (request) => ({
+                ...request,
+                path: `/api/movies?title=${encodeURIComponent(searchTerms[next++ % searchTerms.length])}`,
+              }),
+            },
+          ];
+        },
+      });
+    },
+  },
+  {
+    name: 'orders.accept',
+    unit: 'orders',
+    description: 'POST /api/billing answered 202 (broker confirmed) per second',
+    needs: ['gateway'],
+    run: (ctx) =>
+      measureHttp(ctx, 'orders.accept', {
+        url: `${ctx.stack.gatewayUrl}/api/billing`,
+        method: 'POST',
+        headers: jsonHeaders,
+        body: orderBody,
+      }),
+  },
+  {
+    name: 'orders.e2e',
+    unit: 'orders',
+    description: 'N orders posted, until all are stored in PostgreSQL: orders per second, accepted→stored latency',
+    needs: ['gateway', 'orderCounter'],
+    run: measureOrdersEndToEnd,
+  },
+];
+
+/** Warm-up, then the measured run; both through autocannon in this process. */
+async function measureHttp(ctx, label, { requests, ...load }) {
+  const { options, progress } = ctx;
+  const common = { label, progress, connections: options.connections, ...load };
+  if (options.warmup > 0) {
+    await runLoad({ ...common, phase: 'warm-up', durationSeconds: options.warmup, requests: requests?.() });
+  }
+  const run = await runLoad({
+    ...common,
+    phase: 'measuring',
+    durationSeconds: options.duration,
+    requests: requests?.(),
+  });
+  return {
+    perSecond: run.perSecond,
+    p50Ms: run.p50Ms,
+    p99Ms: run.p99Ms,
+    ok: run.ok,
+    non2xx: run.non2xx,
+    errors: run.errors,
+    durationSeconds: run.durationSeconds,
+    notes: describeFailures(run),
+  };
+}
+
+/**
+ * Posts `options.orders` orders through the gateway as fast as it takes them, and polls the stored
+ * count until every accepted order is there. perSecond = accepted / (last stored − first posted).
+ * p50/p99: per order, from its 202 to the first poll that saw it stored, pairing the k-th 202 with the
+ * k-th stored order (the queue is first in, first out) — as fine as the poll interval.
+ */
+async function measureOrdersEndToEnd(ctx) {
+  const { options, progress, orderCounter } = ctx;
+  const label = 'orders.e2e';
+  const post = {
+    label,
+    progress,
+    url: `${ctx.stack.gatewayUrl}/api/billing`,
+    method: 'POST',
+    headers: jsonHeaders,
+    body: orderBody,
+    connections: Math.min(options.connections, options.orders),
+  };
+  const warmupOrders = Math.min(2_000, Math.ceil(options.orders / 10));
+  if (options.warmup > 0 && warmupOrders >= post.connections) {
+    await runLoad({ ...post, phase: 'warm-up', amount: warmupOrders });
+  }
+  const baseline = await settle(ctx, label);
+
+  const pollMs = ctx.stack.billingDatabaseUrl ? 50 : 100;
+  const samples = []; // [time, stored since baseline]
+  const acceptedAt = [];
+  let posting = true;
+  let polling = true;
+  let pollError;
+  const poller = (async () => {
+    while (polling) {
+      try {
+        samples.push([Date.now(), (await orderCounter.count()) - baseline]);
+      } catch (error) {
+        pollError = error;
+      }
+      if (!posting && samples.length) {
+        progress.update(
+          `  ${label.padEnd(14)} ${'storing'.padEnd(10)} ${formatCount(samples.at(-1)[1]).padStart(15)} stored`,
+        );
+      }
+      await sleep(pollMs);
+    }
+  })();
+
+  const startedAt = Date.now();
+  const run = await runLoad({
+    ...post,
+    phase: 'posting',
+    amount: options.orders,
+    onSuccess: (time) => acceptedAt.push(time),
+  });
+  posting = false;
+  const accepted = acceptedAt.length;
+
+  // Wait for every accepted order; give up only when nothing new was stored for a whole minute.
+  let lastProgressAt = Date.now();
+  let lastStored = -1;
+  while (accepted > 0) {
+    const stored = samples.at(-1)?.[1] ?? 0;
+    if (stored >= accepted) break;
+    if (stored !== lastStored) {
+      lastStored = stored;
+      lastProgressAt = Date.now();
+    } else if (Date.now() - lastProgressAt > 60_000) {
+      break;
+    }
+    await sleep(pollMs);
+  }
+  polling = false;
+  await poller;
+  progress.clear();
+
+  const stored = samples.at(-1)?.[1] ?? 0;
+  const done = samples.find(([, count]) => count >= accepted) ?? samples.at(-1);
+  const seconds = ((done?.[0] ?? Date.now()) - startedAt) / 1_000;
+  const latencies = estimateLatencies(acceptedAt, samples);
+  const failures = [describeFailures(run)];
+  if (stored < accepted) failures.push(`INCOMPLETE: ${formatCount(stored)} of ${formatCount(accepted)} stored`);
+  if (stored > accepted) failures.push(`${formatCount(stored - accepted)} more stored than answered 202`);
+  if (pollError) failures.push(`count: ${pollError.message}`);
+  return {
+    perSecond: seconds > 0 ? Math.min(stored, accepted) / seconds : 0,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    ok: accepted,
+    stored,
+    non2xx: run.non2xx,
+    errors: run.errors,
+    durationSeconds: seconds,
+    acceptPerSecond: accepted / ((acceptedAt.at(-1) - startedAt) / 1_000 || 1),
+    countedFrom: orderCounter.source,
+    notes: failures.filter(Boolean).join(', '),
+  };
+}
+
+/** Waits until nothing is queued and the stored count stood still for a second; answers that count. */
+async function settle({ orderCounter, queueDepth, progress }, label) {
+  const deadline = Date.now() + 5 * 60_000;
+  let last = -1;
+  let stillSince = Date.now();
+  for (;;) {
+    const [count, depth] = await Promise.all([orderCounter.count(), queueDepth.depth().catch(() => undefined)]);
+    if (count !== last) {
+      last = count;
+      stillSince = Date.now();
+    } else if (!depth && Date.now() - stillSince >= 1_000) {
+      return count;
+    }
+    if (Date.now() > deadline) throw new Error(`the billing queue did not drain within 5 minutes (${depth} queued)`);
+    progress.update(
+      `  ${label.padEnd(14)} ${'draining'.padEnd(10)} ${formatCount(count).padStart(15)} stored${depth ? `, ${formatCount(depth)} queued` : ''}`,
+    );
+    await sleep(200);
+  }
+}
+
+function estimateLatencies(acceptedAt, samples) {
+  const latencies = [];
+  let sample = 0;
+  for (let k = 0; k < acceptedAt.length; k++) {
+    while (sample < samples.length && samples[sample][1] < k + 1) sample++;
+    if (sample === samples.length) break;
+    latencies.push(Math.max(0, samples[sample][0] - acceptedAt[k]));
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}

@@ -1,0 +1,171 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+import pg from 'pg';
+import {
+  createTestDatabase,
+  deleteQueues,
+  getFreePort,
+  startNodeProcess,
+  testServers,
+  uniqueName,
+} from '@shipshape/testkit';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const script = (service) => path.join(root, 'services', service, 'dist', 'main.js');
+
+/**
+ * The native mode as the benchmark needs it: inventory, billing and gateway each in its own process,
+ * against this machine's PostgreSQL and RabbitMQ, with databases and a queue of their own (so a run
+ * never touches anyone's data), warn-level logs and no rate limit. `stop()` removes all of it; it is
+ * safe to call twice and after a failed start.
+ */
+export async function startNativeStack({ profileDir, progress } = {}) {
+  const cleanups = [];
+  const stop = async () => {
+    while (cleanups.length) {
+      const cleanup = cleanups.pop();
+      try {
+        await cleanup();
+      } catch (error) {
+        progress?.log(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+  try {
+    const queueName = uniqueName('bench_billing_queue');
+    cleanups.push(() => deleteQueues([queueName]));
+    const [inventoryDatabase, billingDatabase] = await Promise.all([
+      createTestDatabase('shipshape_bench_inventory'),
+      createTestDatabase('shipshape_bench_billing'),
+    ]);
+    cleanups.push(() => Promise.all([inventoryDatabase.drop(), billingDatabase.drop()]));
+
+    const ports = { inventory: await getFreePort(), billing: await getFreePort(), gateway: await getFreePort() };
+    const url = (service) => `http://127.0.0.1:${ports[service]}`;
+    const start = async (service, env) => {
+      const nodeOptions = [];
+      if (profileDir) {
+        const dir = path.resolve(profileDir, service);
+        await mkdir(dir, { recursive: true });
+        nodeOptions.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+      }
+      const child = await startNodeProcess(
+        script(service),
+        {
+          ...env,
+          PORT: String(ports[service]),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+          ...(nodeOptions.length ? { NODE_OPTIONS: nodeOptions.join(' ') } : {}),
+        },
+        `${url(service)}/health`,
+        60_000,
+      );
+      cleanups.push(async () => {
+        const code = await child.stop();
+        if (code) progress?.log(`${service} exited with ${code}:\n${child.output().slice(-2_000)}`);
+      });
+      return child;
+    };
+
+    const [inventory, billing] = await Promise.all([
+      start('inventory', { DATABASE_URL: inventoryDatabase.url }),
+      start('billing', { DATABASE_URL: billingDatabase.url, AMQP_URL: testServers.amqp, BILLING_QUEUE: queueName }),
+    ]);
+    const gateway = await start('gateway', {
+      AMQP_URL: testServers.amqp,
+      BILLING_QUEUE: queueName,
+      INVENTORY_URL: url('inventory'),
+      BILLING_URL: url('billing'),
+      RATE_LIMIT_MAX: '0',
+    });
+
+    return {
+      mode: 'native',
+      gatewayUrl: url('gateway'),
+      billingDatabaseUrl: billingDatabase.url,
+      queueName,
+      processes: { inventory, billing, gateway },
+      describe: () => describeServers(),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A stack someone else started (compose, Kubernetes, another machine): only its public API is used. */
+export function targetStack(gatewayUrl, { billingDatabaseUrl } = {}) {
+  return {
+    mode: 'target',
+    gatewayUrl: gatewayUrl.replace(/\/+$/, ''),
+    billingDatabaseUrl,
+    queueName: undefined,
+    processes: {},
+    describe: async () => ({}),
+    stop: async () => {},
+  };
+}
+
+async function describeServers() {
+  const described = {};
+  try {
+    const client = new pg.Client({ connectionString: testServers.postgres });
+    await client.connect();
+    described.postgres = (await client.query('SHOW server_version')).rows[0].server_version;
+    await client.end();
+  } catch {
+    // the figures stand without it
+  }
+  try {
+    const connection = await amqp.connect(testServers.amqp);
+    described.rabbitmq = String(connection.connection.serverProperties?.version ?? '');
+    await connection.close();
+  } catch {
+    // the figures stand without it
+  }
+  return described;
+}
+
+/**
+ * Counts stored orders: straight from the billing database when the benchmark can reach it (native
+ * mode, or --billing-db), otherwise through the gateway's X-Total-Count.
+ */
+export async function createOrderCounter(stack) {
+  if (stack.billingDatabaseUrl) {
+    const client = new pg.Client({ connectionString: stack.billingDatabaseUrl });
+    await client.connect();
+    return {
+      source: 'billing database',
+      count: async () => (await client.query('SELECT count(*)::int AS count FROM orders')).rows[0].count,
+      close: () => client.end(),
+    };
+  }
+  return {
+    source: 'GET /api/orders X-Total-Count',
+    async count() {
+      const response = await fetch(`${stack.gatewayUrl}/api/orders?limit=1`);
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`GET /api/orders answered ${response.status}`);
+      return Number(response.headers.get('x-total-count'));
+    },
+    close: async () => {},
+  };
+}
+
+/** Ready messages left on the benchmark's own queue, or undefined when the queue is not ours to see. */
+export async function createQueueDepth(stack) {
+  if (!stack.queueName) return { depth: async () => undefined, close: async () => {} };
+  const connection = await amqp.connect(testServers.amqp);
+  const channel = await connection.createChannel();
+  return {
+    depth: async () => (await channel.checkQueue(stack.queueName)).messageCount,
+    close: async () => {
+      await channel.close().catch(() => {});
+      await connection.close().catch(() => {});
+    },
+  };
+}

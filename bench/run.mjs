@@ -1,0 +1,223 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: measures the hot paths against a ceiling measured on the same machine in the same
+ * run, and reports ratios, which hold on a noisy machine better than raw figures. See
+ * docs/performance.md. It reports; it never passes or fails on a figure.
+ */
+import { parseArgs } from 'node:util';
+import { startCeilingServer } from './lib/ceiling.mjs';
+import { seedMovies } from './lib/fixtures.mjs';
+import { createProgress } from './lib/progress.mjs';
+import { describeMachine, formatTable, toEntries, writeResults } from './lib/report.mjs';
+import { scenarios } from './lib/scenarios.mjs';
+import { createOrderCounter, createQueueDepth, startNativeStack, targetStack } from './lib/stack.mjs';
+
+const usage = `Usage: npm run bench -- [options]
+
+  --duration <s>       seconds measured per scenario (default 10)
+  --warmup <s>         seconds of warm-up before each scenario (default 3; 0 for none)
+  --connections <n>    concurrent connections of the load generator (default 50)
+  --only <names>       comma-separated scenarios: ${scenarios.map(({ name }) => name).join(', ')}
+                       (the ceiling always runs: every ratio needs it)
+  --movies <n>         movies seeded for movies.get and movies.search (default 1000)
+  --orders <n>         orders posted by orders.e2e (default 20000)
+  --target <url>       use an already running stack (e.g. http://localhost:3000 from compose) instead
+                       of starting the native one; movies are seeded through its API and removed after
+  --billing-db <url>   with --target: count stored orders in this database instead of GET /api/orders
+  --profile <dir>      native mode: run the services with --cpu-prof, profiles under <dir>/<service>/
+  -h, --help`;
+
+function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '50' },
+      only: { type: 'string' },
+      movies: { type: 'string', default: '1000' },
+      orders: { type: 'string', default: '20000' },
+      target: { type: 'string' },
+      'billing-db': { type: 'string' },
+      profile: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const number = (name, min) => {
+    const value = Number(values[name]);
+    if (!Number.isFinite(value) || value < min)
+      throw new Error(`--${name} must be a number ≥ ${min}, got ${values[name]}`);
+    return value;
+  };
+  const known = scenarios.map(({ name }) => name);
+  const only = values.only
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = only?.filter((name) => !known.includes(name)) ?? [];
+  if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  if (values.target) new URL(values.target);
+  if (values['billing-db'] && !values.target) throw new Error('--billing-db goes with --target');
+  if (values.profile && values.target) throw new Error('--profile needs the native mode (no --target)');
+  return {
+    duration: number('duration', 1),
+    warmup: number('warmup', 0),
+    connections: Math.floor(number('connections', 1)),
+    movies: Math.floor(number('movies', 1)),
+    orders: Math.floor(number('orders', 1)),
+    only: only ? new Set(['ceiling', ...only]) : new Set(known),
+    target: values.target,
+    billingDatabaseUrl: values['billing-db'],
+    profile: values.profile,
+  };
+}
+
+const progress = createProgress();
+const cleanups = [];
+let cleaning;
+function cleanUp() {
+  cleaning ??= (async () => {
+    while (cleanups.length) {
+      const [what, cleanup] = cleanups.pop();
+      progress.update(`  cleaning up: ${what}`);
+      try {
+        await cleanup();
+      } catch (error) {
+        progress.log(`could not clean up ${what}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    progress.clear();
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    progress.log(`${signal}: stopping and cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  const selected = scenarios.filter(({ name }) => options.only.has(name));
+  const needs = new Set(selected.flatMap((scenario) => scenario.needs));
+  const available = new Map(); // need → true, or the reason it is missing
+  const ctx = { options, progress };
+
+  const ceiling = await startCeilingServer();
+  cleanups.push(['ceiling server', ceiling.stop]);
+  ctx.ceilingUrl = ceiling.url;
+
+  if (needs.has('gateway')) {
+    try {
+      if (options.target) {
+        ctx.stack = targetStack(options.target, { billingDatabaseUrl: options.billingDatabaseUrl });
+        const health = await fetch(`${ctx.stack.gatewayUrl}/health`).then(
+          (response) => `${response.status}`,
+          (error) => error.message,
+        );
+        if (health !== '200') throw new Error(`${ctx.stack.gatewayUrl}/health did not answer 200 (${health})`);
+      } else {
+        progress.update('  starting inventory, billing and gateway against PostgreSQL and RabbitMQ');
+        ctx.stack = await startNativeStack({ profileDir: options.profile, progress });
+        cleanups.push(['native stack (processes, databases, queue)', ctx.stack.stop]);
+        progress.log(`native stack up: gateway ${ctx.stack.gatewayUrl}, queue ${ctx.stack.queueName}`);
+      }
+      available.set('gateway', true);
+    } catch (error) {
+      available.set('gateway', `no gateway: ${error.message}`);
+    }
+  }
+  if (needs.has('movies') && available.get('gateway') === true) {
+    try {
+      progress.update(`  seeding ${options.movies} movies`);
+      ctx.movies = await seedMovies(ctx.stack.gatewayUrl, options.movies, { progress });
+      if (options.target) cleanups.push(['seeded movies', ctx.movies.remove]);
+      progress.log(`seeded ${ctx.movies.ids.length} movies`);
+      available.set('movies', true);
+    } catch (error) {
+      available.set('movies', `seeding failed: ${error.message}`);
+    }
+  }
+  if (needs.has('orderCounter') && available.get('gateway') === true) {
+    try {
+      ctx.orderCounter = await createOrderCounter(ctx.stack);
+      cleanups.push(['order counter', ctx.orderCounter.close]);
+      await ctx.orderCounter.count();
+      ctx.queueDepth = await createQueueDepth(ctx.stack);
+      cleanups.push(['queue connection', ctx.queueDepth.close]);
+      available.set('orderCounter', true);
+    } catch (error) {
+      available.set('orderCounter', `cannot count stored orders: ${error.message}`);
+    }
+  }
+
+  const results = [];
+  const skipped = [];
+  for (const scenario of selected) {
+    const missing = scenario.needs.map((need) => available.get(need)).find((state) => state !== true);
+    if (missing) {
+      skipped.push({ name: scenario.name, reason: missing });
+      progress.log(`  ${scenario.name.padEnd(14)} skipped: ${missing}`);
+      continue;
+    }
+    try {
+      const result = await scenario.run(ctx);
+      results.push({ name: scenario.name, unit: scenario.unit, ...result });
+      progress.log(
+        `  ${scenario.name.padEnd(14)} ${Math.round(result.perSecond).toLocaleString('en-US').padStart(8)} ${scenario.unit}/s` +
+          `  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms${result.notes ? `  (${result.notes})` : ''}`,
+      );
+    } catch (error) {
+      skipped.push({ name: scenario.name, reason: `failed: ${error.message}` });
+      progress.log(`  ${scenario.name.padEnd(14)} failed: ${error.stack ?? error.message}`);
+      if (scenario.name === 'ceiling') break;
+    }
+  }
+
+  const entries = toEntries(results);
+  const report = {
+    machine: describeMachine({
+      mode: ctx.stack?.mode ?? 'ceiling only',
+      ...(options.target ? { target: options.target } : {}),
+      ...(ctx.stack ? await ctx.stack.describe() : {}),
+    }),
+    settings: {
+      durationSeconds: options.duration,
+      warmupSeconds: options.warmup,
+      connections: options.connections,
+      pipelining: 1,
+      movies: options.movies,
+      orders: options.orders,
+    },
+    date: new Date().toISOString(),
+    scenarios: entries,
+    ...(skipped.length ? { skipped } : {}),
+  };
+  await cleanUp();
+
+  console.log(`\n${formatTable(entries)}`);
+  for (const { name, reason } of skipped) console.log(`${name}: ${reason}`);
+  for (const [name, goal] of [
+    ['movies.get', 0.2],
+    ['orders.e2e', 0.1],
+  ]) {
+    const ratio = entries.find((entry) => entry.name === name)?.ratio;
+    if (ratio != null)
+      console.log(
+        `${name}: ratio ${ratio.toFixed(3)}, goal ≥ ${goal.toFixed(2)} (${ratio >= goal ? 'met' : 'not met'})`,
+      );
+  }
+  const { latest, dated } = await writeResults(report);
+  console.log(`\nwritten: ${latest}\n         ${dated}`);
+}
+
+main().catch(async (error) => {
+  progress.log(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  await cleanUp();
+  process.exit(1);
+});
