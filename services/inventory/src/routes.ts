@@ -1,0 +1,73 @@
+import {
+  createMovieSchema,
+  listMoviesQuerySchema,
+  movieIdParamsSchema,
+  movieListSchema,
+  movieSchema,
+  updateMovieSchema,
+} from '@shipshape/contracts';
+import { NotFoundError, type AppServer } from '@shipshape/platform';
+import type { MoviesRepository } from './moviesRepository.js';
+
+/** The inventory serves the public paths itself, so the gateway forwards `/api/movies*` unchanged. */
+export const MOVIES_PATH = '/api/movies';
+export const TOTAL_COUNT_HEADER = 'x-total-count';
+
+function movieNotFound(id: number): NotFoundError {
+  return new NotFoundError(`Movie ${id} not found`, [{ path: 'params.id', message: `no movie has id ${id}` }]);
+}
+
+/**
+ * The movies API with the crud-master shapes. Requests are validated and responses shaped by the
+ * shared contracts (unknown fields rejected, exactly id/title/description answered).
+ */
+export function registerMovieRoutes(app: AppServer, movies: MoviesRepository): void {
+  app.get(
+    MOVIES_PATH,
+    { schema: { querystring: listMoviesQuerySchema, response: { 200: movieListSchema } } },
+    async (request, reply) => {
+      const page = await movies.list(request.query);
+      reply.header(TOTAL_COUNT_HEADER, String(page.total));
+      return page.movies;
+    },
+  );
+
+  app.post(
+    MOVIES_PATH,
+    { schema: { body: createMovieSchema, response: { 201: movieSchema } } },
+    async (request, reply) => {
+      const movie = await movies.create(request.body);
+      return reply.code(201).send(movie);
+    },
+  );
+
+  app.delete(MOVIES_PATH, async (_request, reply) => {
+    await movies.deleteAll();
+    return reply.code(204).send();
+  });
+
+  app.get(
+    `${MOVIES_PATH}/:id`,
+    { schema: { params: movieIdParamsSchema, response: { 200: movieSchema } } },
+    async (request) => {
+      const movie = await movies.get(request.params.id);
+      if (!movie) throw movieNotFound(request.params.id);
+      return movie;
+    },
+  );
+
+  app.put(
+    `${MOVIES_PATH}/:id`,
+    { schema: { params: movieIdParamsSchema, body: updateMovieSchema, response: { 200: movieSchema } } },
+    async (request) => {
+      const movie = await movies.update(request.params.id, request.body);
+      if (!movie) throw movieNotFound(request.params.id);
+      return movie;
+    },
+  );
+
+  app.delete(`${MOVIES_PATH}/:id`, { schema: { params: movieIdParamsSchema } }, async (request, reply) => {
+    if (!(await movies.delete(request.params.id))) throw movieNotFound(request.params.id);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,236 @@
+/**
+ * The contract of `MoviesRepository`, run unchanged on the PostgreSQL server and on PGlite: the same
+ * SQL implementation serves both modes and must behave the same on each.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPgDb, createPgliteDb, runMigrations, type Db } from '@shipshape/db';
+import { createTestDatabase, postgresAvailable, type TestDatabase } from '@shipshape/testkit';
+import { migrations, MIGRATIONS_TABLE } from '../src/migrations.js';
+import {
+  containsPattern,
+  createSqlMoviesRepository,
+  moviesSql,
+  type MoviesRepository,
+} from '../src/moviesRepository.js';
+
+const postgresUp = await postgresAvailable();
+
+const adapters: Array<{ name: string; enabled: boolean; open(): Promise<{ db: Db; cleanup(): Promise<void> }> }> = [
+  {
+    name: 'PostgreSQL server',
+    enabled: postgresUp,
+    async open() {
+      const database: TestDatabase = await createTestDatabase('inventory_repository');
+      const db = createPgDb({ connectionString: database.url, maxConnections: 4 });
+      return {
+        db,
+        async cleanup() {
+          await db.close();
+          await database.drop();
+        },
+      };
+    },
+  },
+  {
+    name: 'PGlite',
+    enabled: true,
+    async open() {
+      const db = await createPgliteDb();
+      return { db, cleanup: () => db.close() };
+    },
+  },
+];
+
+const page = (query: { limit?: number; offset?: number; title?: string } = {}) => ({ limit: 100, offset: 0, ...query });
+
+describe.each(adapters)('MoviesRepository contract: $name', ({ enabled, open }) => {
+  let db: Db;
+  let cleanup: (() => Promise<void>) | undefined;
+  let movies: MoviesRepository;
+
+  beforeAll(async () => {
+    if (!enabled) return;
+    ({ db, cleanup } = await open());
+    await runMigrations(db, MIGRATIONS_TABLE, migrations);
+    movies = createSqlMoviesRepository(db);
+  });
+  afterAll(async () => {
+    await cleanup?.();
+  });
+  beforeEach(async () => {
+    if (enabled) await movies.deleteAll();
+  });
+
+  const titlesOf = async (query: Parameters<typeof page>[0]) =>
+    (await movies.list(page(query))).movies.map((movie) => movie.title);
+
+  describe.skipIf(!enabled)('operations', () => {
+    it('creates a movie and answers exactly id, title and description', async () => {
+      const created = await movies.create({ title: 'Alien', description: 'In space no one can hear you scream' });
+      expect(Object.keys(created).sort()).toEqual(['description', 'id', 'title']);
+      expect(created).toEqual({
+        id: expect.any(Number),
+        title: 'Alien',
+        description: 'In space no one can hear you scream',
+      });
+      expect(Number.isInteger(created.id) && created.id > 0).toBe(true);
+      expect(await movies.get(created.id)).toEqual(created);
+    });
+
+    it('gives each new movie a new, increasing id', async () => {
+      const first = await movies.create({ title: 'One', description: '' });
+      const second = await movies.create({ title: 'Two', description: '' });
+      expect(second.id).toBeGreaterThan(first.id);
+    });
+
+    it('answers undefined for an unknown id', async () => {
+      expect(await movies.get(2_147_483_647)).toBeUndefined();
+    });
+
+    it('stores quotes, wildcards, backslashes and any Unicode verbatim', async () => {
+      const title = `O'Brien "quoted" 100% a_b back\\slash \\% été 🎬 ; DROP TABLE movies; --`;
+      const description = 'line one\nline two\t\u00a0tab';
+      const created = await movies.create({ title, description });
+      expect(await movies.get(created.id)).toEqual({ id: created.id, title, description });
+    });
+
+    it('lists movies by id with limit and offset, and the total of all of them', async () => {
+      const created = [];
+      for (let i = 1; i <= 5; i++) created.push(await movies.create({ title: `Movie ${i}`, description: `#${i}` }));
+      expect(await movies.list(page())).toEqual({ movies: created, total: 5 });
+      expect(await movies.list(page({ limit: 2, offset: 1 }))).toEqual({ movies: created.slice(1, 3), total: 5 });
+      expect(await movies.list(page({ limit: 2, offset: 4 }))).toEqual({ movies: created.slice(4), total: 5 });
+    });
+
+    it('answers an empty page past the end, still with the total', async () => {
+      await movies.create({ title: 'Only one', description: '' });
+      expect(await movies.list(page({ offset: 1 }))).toEqual({ movies: [], total: 1 });
+      expect(await movies.list(page({ offset: 2_147_483_647 }))).toEqual({ movies: [], total: 1 });
+    });
+
+    it('answers an empty list and a total of 0 when there are no movies', async () => {
+      expect(await movies.list(page())).toEqual({ movies: [], total: 0 });
+      expect(await movies.list(page({ title: 'anything' }))).toEqual({ movies: [], total: 0 });
+    });
+
+    it('finds titles containing the search term, ignoring case, with the total of the matches', async () => {
+      for (const title of ['The Matrix', 'Matrix Reloaded', 'Heat', 'THE MATRIX REVOLUTIONS', 'École', 'Amélie'])
+        await movies.create({ title, description: '' });
+      expect(await titlesOf({ title: 'matrix' })).toEqual(['The Matrix', 'Matrix Reloaded', 'THE MATRIX REVOLUTIONS']);
+      expect(await movies.list(page({ title: 'MaTrIx', limit: 1, offset: 1 }))).toEqual({
+        movies: [expect.objectContaining({ title: 'Matrix Reloaded' })],
+        total: 3,
+      });
+      expect(await titlesOf({ title: 'at' })).toEqual([
+        'The Matrix',
+        'Matrix Reloaded',
+        'Heat',
+        'THE MATRIX REVOLUTIONS',
+      ]);
+      expect(await titlesOf({ title: 'éCOLE' })).toEqual(['École']);
+      expect(await titlesOf({ title: 'ÉLIE' })).toEqual(['Amélie']);
+      expect(await titlesOf({ title: 'nothing like it' })).toEqual([]);
+      expect((await movies.list(page({ title: '' }))).total).toBe(6);
+    });
+
+    it('matches %, _, backslashes and quotes in the search term literally', async () => {
+      const titles = ['100% Pure', '100 Pure', 'a_b', 'axb', 'back\\slash', 'backslash', 'x\\%y', `O'Brien "quoted"`];
+      for (const title of titles) await movies.create({ title, description: '' });
+      expect(await titlesOf({ title: '100%' })).toEqual(['100% Pure']);
+      expect(await titlesOf({ title: '%' })).toEqual(['100% Pure', 'x\\%y']);
+      expect(await titlesOf({ title: 'a_b' })).toEqual(['a_b']);
+      expect(await titlesOf({ title: '_' })).toEqual(['a_b']);
+      expect(await titlesOf({ title: 'k\\s' })).toEqual(['back\\slash']);
+      expect(await titlesOf({ title: '\\' })).toEqual(['back\\slash', 'x\\%y']);
+      expect(await titlesOf({ title: '\\%' })).toEqual(['x\\%y']);
+      expect(await titlesOf({ title: `'brien "QUOTED` })).toEqual([`O'Brien "quoted"`]);
+      expect(await titlesOf({ title: "'" })).toEqual([`O'Brien "quoted"`]);
+    });
+
+    it('updates only the fields it is given and answers the movie', async () => {
+      const { id } = await movies.create({ title: 'Alien', description: 'Original' });
+      expect(await movies.update(id, { description: 'Director’s cut' })).toEqual({
+        id,
+        title: 'Alien',
+        description: 'Director’s cut',
+      });
+      expect(await movies.update(id, { title: 'Aliens' })).toEqual({
+        id,
+        title: 'Aliens',
+        description: 'Director’s cut',
+      });
+      expect(await movies.update(id, { title: 'Alien³', description: '' })).toEqual({
+        id,
+        title: 'Alien³',
+        description: '',
+      });
+      expect(await movies.get(id)).toEqual({ id, title: 'Alien³', description: '' });
+    });
+
+    it('answers undefined when updating an unknown id, and changes nothing', async () => {
+      const existing = await movies.create({ title: 'Kept', description: '' });
+      expect(await movies.update(existing.id + 1000, { title: 'Nope' })).toBeUndefined();
+      expect(await movies.list(page())).toEqual({ movies: [existing], total: 1 });
+    });
+
+    it('deletes one movie and tells whether there was one', async () => {
+      const kept = await movies.create({ title: 'Kept', description: '' });
+      const doomed = await movies.create({ title: 'Doomed', description: '' });
+      expect(await movies.delete(doomed.id)).toBe(true);
+      expect(await movies.get(doomed.id)).toBeUndefined();
+      expect(await movies.delete(doomed.id)).toBe(false);
+      expect(await movies.list(page())).toEqual({ movies: [kept], total: 1 });
+    });
+
+    it('deletes all movies and answers how many there were; ids are not reused', async () => {
+      const before = await movies.create({ title: 'One', description: '' });
+      await movies.create({ title: 'Two', description: '' });
+      expect(await movies.deleteAll()).toBe(2);
+      expect(await movies.list(page())).toEqual({ movies: [], total: 0 });
+      expect(await movies.deleteAll()).toBe(0);
+      expect((await movies.create({ title: 'Three', description: '' })).id).toBeGreaterThan(before.id + 1);
+    });
+
+    /**
+     * A test table is far too small for the planner to prefer an index to reading a few pages, so
+     * sequential scans are priced out: if the statement were one the index cannot serve (a wrong
+     * operator, an expression around the column), the plan would still be a sequential scan.
+     */
+    const planOf = (sql: string, params: unknown[]) =>
+      db.transaction(async (tx) => {
+        await tx.query('SET LOCAL enable_seqscan = off', []);
+        const { rows } = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+        return rows.map((row) => row['QUERY PLAN']).join('\n');
+      });
+
+    it('searches titles through the trigram index', async () => {
+      await movies.create({ title: 'The Matrix', description: '' });
+      const plan = await planOf(moviesSql.pageByTitle, [100, 0, containsPattern('matrix')]);
+      expect(plan).toMatch(/Bitmap Index Scan on movies_title_trgm_idx/);
+      expect(plan).not.toMatch(/Seq Scan/);
+    });
+
+    it('reads a movie by id through the primary key', async () => {
+      const plan = await planOf(moviesSql.selectById, [1]);
+      expect(plan).toMatch(/Index Scan using movies_pkey/);
+    });
+
+    it('refuses a title or description the contracts would refuse (the table checks too)', async () => {
+      await expect(movies.create({ title: '', description: '' })).rejects.toThrow();
+      await expect(movies.create({ title: 'x'.repeat(201), description: '' })).rejects.toThrow();
+      await expect(movies.create({ title: 'ok', description: 'x'.repeat(5_001) })).rejects.toThrow();
+      expect((await movies.list(page())).total).toBe(0);
+    });
+  });
+});
+
+describe('containsPattern', () => {
+  it('wraps the term in % and escapes LIKE wildcards and the escape character', () => {
+    expect(containsPattern('matrix')).toBe('%matrix%');
+    expect(containsPattern('100%')).toBe('%100\\%%');
+    expect(containsPattern('a_b')).toBe('%a\\_b%');
+    expect(containsPattern('back\\slash')).toBe('%back\\\\slash%');
+    expect(containsPattern(`'"`)).toBe(`%'"%`);
+    expect(containsPattern('')).toBe('%%');
+  });
+});
