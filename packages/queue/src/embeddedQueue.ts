@@ -8,6 +8,7 @@ import {
   type Delivery,
   type MessageQueue,
   type Outcome,
+  type OutgoingMessage,
 } from './messageQueue.js';
 import { backoffDelay, Signal } from './shared.js';
 
@@ -90,6 +91,47 @@ function publishSignal(db: Db, queue: string): Signal {
   return signal;
 }
 
+// Rows are inserted in array order, so `seq` keeps the order in which publishes were made.
+const INSERT_MESSAGES_SQL = `
+  INSERT INTO queue_messages (queue, message_id, body, headers)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[])`;
+
+const MAX_PUBLISHES_PER_COMMIT = 500;
+
+/**
+ * Group commit: publishes that arrive while an insert is under way wait for it, then go in together
+ * as one insert. Each still resolves only once the commit that holds its message is done, so a
+ * publish stays durable when it resolves; under load there are far fewer commits.
+ */
+function groupCommit<T>(write: (items: T[]) => Promise<void>): { add(item: T): Promise<void> } {
+  let waiting: Array<{ item: T; resolve: () => void; reject: (error: unknown) => void }> = [];
+  let writing = false;
+
+  async function drain(): Promise<void> {
+    writing = true;
+    while (waiting.length > 0) {
+      const batch = waiting.slice(0, MAX_PUBLISHES_PER_COMMIT);
+      waiting = waiting.slice(batch.length);
+      try {
+        await write(batch.map((entry) => entry.item));
+        for (const entry of batch) entry.resolve();
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+    }
+    writing = false;
+  }
+
+  return {
+    add(item) {
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ item, resolve, reject });
+        if (!writing) void drain();
+      });
+    },
+  };
+}
+
 const CLAIM_SQL = `
   UPDATE queue_messages
      SET deliveries = deliveries + 1, leased_until = now() + $3::integer * interval '1 millisecond'
@@ -121,6 +163,16 @@ export async function createEmbeddedQueue(db: Db, options: EmbeddedQueueOptions 
 
   let closed = false;
   const consumers = new Set<Consumer>();
+
+  const publisher = groupCommit<{ queue: string; message: OutgoingMessage }>(async (pending) => {
+    await db.query(INSERT_MESSAGES_SQL, [
+      pending.map((p) => p.queue),
+      pending.map((p) => p.message.id),
+      pending.map((p) => p.message.body),
+      pending.map((p) => p.message.headers ?? {}),
+    ]);
+    for (const queue of new Set(pending.map((p) => p.queue))) publishSignal(db, queue).notify();
+  });
 
   async function claim(queue: string, limit: number): Promise<Claimed[]> {
     const { rows } = await db.query<MessageRow>(CLAIM_SQL, [queue, limit, leaseMs]);
@@ -254,12 +306,7 @@ export async function createEmbeddedQueue(db: Db, options: EmbeddedQueueOptions 
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          db.query('INSERT INTO queue_messages (queue, message_id, body, headers) VALUES ($1, $2, $3, $4)', [
-            queue,
-            message.id,
-            message.body,
-            message.headers ?? {},
-          ]),
+          publisher.add({ queue, message }),
           new Promise<never>((_, reject) => {
             timer = setTimeout(
               () => reject(new Error(`the database did not commit within ${publishTimeoutMs} ms`)),
@@ -272,7 +319,6 @@ export async function createEmbeddedQueue(db: Db, options: EmbeddedQueueOptions 
       } finally {
         clearTimeout(timer);
       }
-      publishSignal(db, queue).notify();
     },
 
     async consume(queue, handler, consumeOptions) {
