@@ -1,1 +1,2 @@
-export {};
+// `npm start` runs the embedded mode.
+import './embedded.js';
