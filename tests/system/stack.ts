@@ -106,30 +106,44 @@ export async function startNativeStack(options: { amqpUrlForGateway?: string } =
   };
 }
 
+export interface EmbeddedStack extends Stack {
+  dataDir: string;
+  process: ServiceProcess;
+  /** SIGKILL: the process dies at whatever point it is. */
+  kill(): Promise<void>;
+  /** Starts the process again on the same data directory and ports. */
+  restart(): Promise<void>;
+}
+
 /** The embedded mode as a user starts it: one process, PGlite in a data directory of its own. */
-export async function startEmbeddedStack(): Promise<Stack & { process: ServiceProcess }> {
+export async function startEmbeddedStack(): Promise<EmbeddedStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'shipshape-embedded-'));
   const [gatewayPort, inventoryPort, billingPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
-  const process = await startNodeProcess(
-    scripts.embedded,
-    {
-      SHIPSHAPE_DATA_DIR: dataDir,
-      GATEWAY_PORT: String(gatewayPort),
-      INVENTORY_PORT: String(inventoryPort),
-      BILLING_PORT: String(billingPort),
-      RATE_LIMIT_MAX: '0',
+  const env = {
+    SHIPSHAPE_DATA_DIR: dataDir,
+    GATEWAY_PORT: String(gatewayPort),
+    INVENTORY_PORT: String(inventoryPort),
+    BILLING_PORT: String(billingPort),
+    RATE_LIMIT_MAX: '0',
+  };
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const launch = () => startNodeProcess(scripts.embedded, env, `${gatewayUrl}/health`, 60_000);
+  const stack: EmbeddedStack = {
+    gatewayUrl,
+    dataDir,
+    process: await launch(),
+    async kill() {
+      await stack.process.kill();
     },
-    `http://127.0.0.1:${gatewayPort}/health`,
-    60_000,
-  );
-  return {
-    gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
-    process,
+    async restart() {
+      stack.process = await launch();
+    },
     async stop() {
-      await process.stop();
+      await stack.process.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return stack;
 }
 
 export interface JsonResponse<T = unknown> {
