@@ -32,7 +32,8 @@ const backends: Array<{ name: string; enabled: boolean; open(): Promise<{ db: Db
 interface Answer {
   status: number;
   headers: Record<string, string | string[] | number | undefined>;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- whatever JSON the API answered
+  /** Whatever JSON the API answered. */
+  body: any;
   raw: string;
 }
 
