@@ -6,9 +6,10 @@
  */
 import { parseArgs } from 'node:util';
 import { startCeilingServer } from './lib/ceiling.mjs';
+import { createCpuAccounting } from './lib/cpu.mjs';
 import { seedMovies } from './lib/fixtures.mjs';
 import { createProgress } from './lib/progress.mjs';
-import { describeMachine, formatTable, toEntries, writeResults } from './lib/report.mjs';
+import { describeMachine, formatCpuTable, formatTable, toEntries, writeResults } from './lib/report.mjs';
 import { scenarios } from './lib/scenarios.mjs';
 import { createOrderCounter, createQueueDepth, startNativeStack, targetStack } from './lib/stack.mjs';
 
@@ -17,6 +18,8 @@ const usage = `Usage: npm run bench -- [options]
   --duration <s>       seconds measured per scenario (default 10)
   --warmup <s>         seconds of warm-up before each scenario (default 3; 0 for none)
   --connections <n>    concurrent connections of the load generator (default 50)
+  --rounds <n>         run every scenario n times, interleaved, and report each one's median round
+                       (default 1; 3 or more on a machine that other work shares)
   --only <names>       comma-separated scenarios: ${scenarios.map(({ name }) => name).join(', ')}
                        (the ceiling always runs: every ratio needs it)
   --movies <n>         movies seeded for movies.get and movies.search (default 1000)
@@ -24,7 +27,8 @@ const usage = `Usage: npm run bench -- [options]
   --target <url>       use an already running stack (e.g. http://localhost:3000 from compose) instead
                        of starting the native one; movies are seeded through its API and removed after
   --billing-db <url>   with --target: count stored orders in this database instead of GET /api/orders
-  --profile <dir>      native mode: run the services with --cpu-prof, profiles under <dir>/<service>/
+  --profile <dir>      native mode: CPU-profile the services, <dir>/<service>-<pid>.cpuprofile
+                       (summarise with node bench/profile-summary.mjs <dir>)
   -h, --help`;
 
 function parseOptions(argv) {
@@ -34,6 +38,7 @@ function parseOptions(argv) {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '3' },
       connections: { type: 'string', default: '50' },
+      rounds: { type: 'string', default: '1' },
       only: { type: 'string' },
       movies: { type: 'string', default: '1000' },
       orders: { type: 'string', default: '20000' },
@@ -67,6 +72,7 @@ function parseOptions(argv) {
     duration: number('duration', 1),
     warmup: number('warmup', 0),
     connections: Math.floor(number('connections', 1)),
+    rounds: Math.floor(number('rounds', 1)),
     movies: Math.floor(number('movies', 1)),
     orders: Math.floor(number('orders', 1)),
     only: only ? new Set(['ceiling', ...only]) : new Set(known),
@@ -156,28 +162,39 @@ async function main() {
     }
   }
 
-  const results = [];
-  const skipped = [];
-  for (const scenario of selected) {
-    const missing = scenario.needs.map((need) => available.get(need)).find((state) => state !== true);
-    if (missing) {
-      skipped.push({ name: scenario.name, reason: missing });
-      progress.log(`  ${scenario.name.padEnd(14)} skipped: ${missing}`);
-      continue;
-    }
-    try {
-      const result = await scenario.run(ctx);
-      results.push({ name: scenario.name, unit: scenario.unit, ...result });
-      progress.log(
-        `  ${scenario.name.padEnd(14)} ${Math.round(result.perSecond).toLocaleString('en-US').padStart(8)} ${scenario.unit}/s` +
-          `  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms${result.notes ? `  (${result.notes})` : ''}`,
-      );
-    } catch (error) {
-      skipped.push({ name: scenario.name, reason: `failed: ${error.message}` });
-      progress.log(`  ${scenario.name.padEnd(14)} failed: ${error.stack ?? error.message}`);
-      if (scenario.name === 'ceiling') break;
+  // CPU per request by process: only where the processes are ours to see (native mode).
+  ctx.cpu = createCpuAccounting({
+    services: { ceilingServer: ceiling.pid, ...ctx.stack?.pids },
+    databases: ctx.stack?.databases ?? [],
+  });
+
+  const runs = new Map(selected.map(({ name }) => [name, []])); // name → one result per round
+  const skipped = new Map(); // name → reason
+  rounds: for (let round = 1; round <= options.rounds; round++) {
+    if (options.rounds > 1) progress.log(`round ${round} of ${options.rounds}`);
+    for (const scenario of selected) {
+      if (skipped.has(scenario.name)) continue;
+      const missing = scenario.needs.map((need) => available.get(need)).find((state) => state !== true);
+      if (missing) {
+        skipped.set(scenario.name, missing);
+        progress.log(`  ${scenario.name.padEnd(14)} skipped: ${missing}`);
+        continue;
+      }
+      try {
+        const result = await scenario.run({ ...ctx, scenario });
+        runs.get(scenario.name).push({ name: scenario.name, unit: scenario.unit, ...result });
+        progress.log(
+          `  ${scenario.name.padEnd(14)} ${Math.round(result.perSecond).toLocaleString('en-US').padStart(8)} ${scenario.unit}/s` +
+            `  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms${result.notes ? `  (${result.notes})` : ''}`,
+        );
+      } catch (error) {
+        skipped.set(scenario.name, `failed: ${error.message}`);
+        progress.log(`  ${scenario.name.padEnd(14)} failed: ${error.stack ?? error.message}`);
+        if (scenario.name === 'ceiling') break rounds;
+      }
     }
   }
+  const results = [...runs.values()].filter((list) => list.length).map(medianRun);
 
   const entries = toEntries(results);
   const report = {
@@ -191,17 +208,20 @@ async function main() {
       warmupSeconds: options.warmup,
       connections: options.connections,
       pipelining: 1,
+      rounds: options.rounds,
       movies: options.movies,
       orders: options.orders,
     },
     date: new Date().toISOString(),
     scenarios: entries,
-    ...(skipped.length ? { skipped } : {}),
+    ...(skipped.size ? { skipped: [...skipped].map(([name, reason]) => ({ name, reason })) } : {}),
   };
   await cleanUp();
 
   console.log(`\n${formatTable(entries)}`);
-  for (const { name, reason } of skipped) console.log(`${name}: ${reason}`);
+  const cpuTable = formatCpuTable(entries);
+  if (cpuTable) console.log(`\n${cpuTable}`);
+  for (const [name, reason] of skipped) console.log(`${name}: ${reason}`);
   for (const [name, goal] of [
     ['movies.get', 0.2],
     ['orders.e2e', 0.1],
@@ -214,6 +234,24 @@ async function main() {
   }
   const { latest, dated } = await writeResults(report);
   console.log(`\nwritten: ${latest}\n         ${dated}`);
+}
+
+/**
+ * With several rounds, a scenario reports its median round (by perSecond) as measured, with every
+ * round's perSecond beside it; failures from any round stay in the notes.
+ */
+function medianRun(list) {
+  if (list.length === 1) return list[0];
+  const sorted = [...list].sort((a, b) => a.perSecond - b.perSecond);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  const notes = [...new Set(list.map((run) => run.notes).filter(Boolean))].join('; ');
+  return {
+    ...median,
+    non2xx: list.reduce((sum, run) => sum + (run.non2xx ?? 0), 0),
+    errors: list.reduce((sum, run) => sum + (run.errors ?? 0), 0),
+    rounds: list.map((run) => Math.round(run.perSecond)),
+    notes,
+  };
 }
 
 main().catch(async (error) => {

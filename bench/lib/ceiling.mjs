@@ -14,6 +14,7 @@ export function startCeilingServer() {
       child.off('exit', onExit);
       resolve({
         url: `http://127.0.0.1:${port}`,
+        pid: child.pid,
         stop: () =>
           new Promise((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();

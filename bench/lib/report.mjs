@@ -73,3 +73,27 @@ export async function writeResults(report, now = new Date()) {
   await writeFile(dated, json);
   return { latest, dated };
 }
+
+/** CPU µs per request (or order) by process, for the scenarios that have it; '' when none has. */
+export function formatCpuTable(entries) {
+  const perUnit = (entry) => entry.cpuMicrosPerRequest ?? entry.cpuMicrosPerOrder;
+  const measured = entries.filter(perUnit);
+  if (!measured.length) return '';
+  const groups = ['loadGenerator', 'ceilingServer', 'gateway', 'inventory', 'billing', 'postgres', 'rabbitmq'].filter(
+    (group) => measured.some((entry) => perUnit(entry)[group]),
+  );
+  const rows = [
+    ['CPU µs per unit', ...groups, 'total'],
+    ...measured.map((entry) => {
+      const cpu = perUnit(entry);
+      const total = groups.reduce((sum, group) => sum + (cpu[group] ?? 0), 0);
+      return [entry.name, ...groups.map((group) => String(cpu[group] ?? '-')), String(total)];
+    }),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows
+    .map((row) =>
+      row.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]) : cell.padStart(widths[column]))).join('  '),
+    )
+    .join('\n');
+}

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { perUnit } from './cpu.mjs';
 import { orderBody } from './fixtures.mjs';
 import { describeFailures, runLoad } from './load.mjs';
 import { formatCount } from './progress.mjs';
@@ -14,6 +15,8 @@ export const scenarios = [
     name: 'ceiling',
     unit: 'requests',
     description: 'bare node:http server in a child process answering a fixed JSON body',
+    // The processes whose CPU time this scenario is charged with.
+    involves: ['loadGenerator', 'ceilingServer'],
     needs: [],
     run: (ctx) => measureHttp(ctx, 'ceiling', { url: ctx.ceilingUrl }),
   },
@@ -21,52 +24,32 @@ export const scenarios = [
     name: 'movies.get',
     unit: 'requests',
     description: 'GET /api/movies/:id through the gateway, ids spread over the seeded movies',
+    involves: ['loadGenerator', 'gateway', 'inventory', 'postgres'],
     needs: ['gateway', 'movies'],
     run: (ctx) => {
       const { ids } = ctx.movies;
-      return measureHttp(ctx, 'movies.get', {
-        url: ctx.stack.gatewayUrl,
-        // A shared counter times a prime stride walks all ids in a scrambled order, across connections.
-        requests: () => {
-          let next = 0;
-          return [
-            {
-              method: 'GET',
-              setupRequest: (request) => ({ ...request, path: `/api/movies/${ids[(next++ * 7919) % ids.length]}` }),
-            },
-          ];
-        },
-      });
+      // A prime stride walks every id in a scrambled order. The requests are built once: a
+      // setupRequest per request would cost the load generator more than the ceiling's whole request.
+      const paths = ids.map((_, index) => `/api/movies/${ids[(index * 7919) % ids.length]}`);
+      return measureHttp(ctx, 'movies.get', { url: ctx.stack.gatewayUrl, requests: () => getRequests(paths) });
     },
   },
   {
     name: 'movies.search',
     unit: 'requests',
     description: 'GET /api/movies?title=<word> through the gateway, each word matching 20 of 1,000 movies',
+    involves: ['loadGenerator', 'gateway', 'inventory', 'postgres'],
     needs: ['gateway', 'movies'],
     run: (ctx) => {
-      const { searchTerms } = ctx.movies;
-      return measureHttp(ctx, 'movies.search', {
-        url: ctx.stack.gatewayUrl,
-        requests: () => {
-          let next = 0;
-          return [
-            {
-              method: 'GET',
-              setupRequest: (request) => ({
-                ...request,
-                path: `/api/movies?title=${encodeURIComponent(searchTerms[next++ % searchTerms.length])}`,
-              }),
-            },
-          ];
-        },
-      });
+      const paths = ctx.movies.searchTerms.map((term) => `/api/movies?title=${encodeURIComponent(term)}`);
+      return measureHttp(ctx, 'movies.search', { url: ctx.stack.gatewayUrl, requests: () => getRequests(paths) });
     },
   },
   {
     name: 'orders.accept',
     unit: 'orders',
     description: 'POST /api/billing answered 202 (broker confirmed) per second',
+    involves: ['loadGenerator', 'gateway', 'rabbitmq'],
     needs: ['gateway'],
     run: (ctx) =>
       measureHttp(ctx, 'orders.accept', {
@@ -80,10 +63,16 @@ export const scenarios = [
     name: 'orders.e2e',
     unit: 'orders',
     description: 'N orders posted, until all are stored in PostgreSQL: orders per second, accepted→stored latency',
+    involves: ['loadGenerator', 'gateway', 'rabbitmq', 'billing', 'postgres'],
     needs: ['gateway', 'orderCounter'],
     run: measureOrdersEndToEnd,
   },
 ];
+
+/** GET requests for autocannon, built once; every connection walks the list in order. */
+function getRequests(paths) {
+  return paths.map((path) => ({ method: 'GET', path }));
+}
 
 /** Warm-up, then the measured run; both through autocannon in this process. */
 async function measureHttp(ctx, label, { requests, ...load }) {
@@ -92,12 +81,14 @@ async function measureHttp(ctx, label, { requests, ...load }) {
   if (options.warmup > 0) {
     await runLoad({ ...common, phase: 'warm-up', durationSeconds: options.warmup, requests: requests?.() });
   }
+  await ctx.cpu.start();
   const run = await runLoad({
     ...common,
     phase: 'measuring',
     durationSeconds: options.duration,
     requests: requests?.(),
   });
+  const cpuSeconds = await ctx.cpu.stop(ctx.scenario.involves);
   return {
     perSecond: run.perSecond,
     p50Ms: run.p50Ms,
@@ -106,6 +97,7 @@ async function measureHttp(ctx, label, { requests, ...load }) {
     non2xx: run.non2xx,
     errors: run.errors,
     durationSeconds: run.durationSeconds,
+    cpuMicrosPerRequest: perUnit(cpuSeconds, run.ok + run.non2xx),
     notes: describeFailures(run),
   };
 }
@@ -156,6 +148,7 @@ async function measureOrdersEndToEnd(ctx) {
     }
   })();
 
+  await ctx.cpu.start();
   const startedAt = Date.now();
   const run = await runLoad({
     ...post,
@@ -181,6 +174,7 @@ async function measureOrdersEndToEnd(ctx) {
     await sleep(pollMs);
   }
   polling = false;
+  const cpuSeconds = await ctx.cpu.stop(ctx.scenario.involves);
   await poller;
   progress.clear();
 
@@ -203,6 +197,7 @@ async function measureOrdersEndToEnd(ctx) {
     durationSeconds: seconds,
     acceptPerSecond: accepted / ((acceptedAt.at(-1) - startedAt) / 1_000 || 1),
     countedFrom: orderCounter.source,
+    cpuMicrosPerOrder: perUnit(cpuSeconds, Math.min(stored, accepted)),
     notes: failures.filter(Boolean).join(', '),
   };
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import amqp from 'amqplib';
 import pg from 'pg';
 import {
@@ -45,11 +45,13 @@ export async function startNativeStack({ profileDir, progress } = {}) {
     const ports = { inventory: await getFreePort(), billing: await getFreePort(), gateway: await getFreePort() };
     const url = (service) => `http://127.0.0.1:${ports[service]}`;
     const start = async (service, env) => {
-      const nodeOptions = [];
+      const profileEnv = {};
       if (profileDir) {
-        const dir = path.resolve(profileDir, service);
+        // Node 20 refuses --cpu-prof in NODE_OPTIONS; a preloaded module does the same through the inspector.
+        const dir = path.resolve(profileDir);
         await mkdir(dir, { recursive: true });
-        nodeOptions.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+        profileEnv.BENCH_PROFILE_DIR = dir;
+        profileEnv.NODE_OPTIONS = `--import=${pathToFileURL(path.join(root, 'bench/lib/cpu-profile-preload.mjs')).href}`;
       }
       const child = await startNodeProcess(
         script(service),
@@ -58,7 +60,7 @@ export async function startNativeStack({ profileDir, progress } = {}) {
           PORT: String(ports[service]),
           HOST: '127.0.0.1',
           LOG_LEVEL: 'warn',
-          ...(nodeOptions.length ? { NODE_OPTIONS: nodeOptions.join(' ') } : {}),
+          ...profileEnv,
         },
         `${url(service)}/health`,
         60_000,
@@ -88,6 +90,8 @@ export async function startNativeStack({ profileDir, progress } = {}) {
       billingDatabaseUrl: billingDatabase.url,
       queueName,
       processes: { inventory, billing, gateway },
+      pids: { gateway: gateway.child.pid, inventory: inventory.child.pid, billing: billing.child.pid },
+      databases: [inventoryDatabase.name, billingDatabase.name],
       describe: () => describeServers(),
       stop,
     };
@@ -105,6 +109,8 @@ export function targetStack(gatewayUrl, { billingDatabaseUrl } = {}) {
     billingDatabaseUrl,
     queueName: undefined,
     processes: {},
+    pids: undefined,
+    databases: [],
     describe: async () => ({}),
     stop: async () => {},
   };
