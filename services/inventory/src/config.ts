@@ -6,7 +6,7 @@ export const inventoryConfigSchema = z.object({
   ...baseServiceConfig(3001),
   DATABASE_URL: env.url(['postgres', 'postgresql']),
   /** Connections the service keeps to PostgreSQL; each replica holds up to this many. */
-  DB_POOL_MAX: env.positiveInt(10),
+  DATABASE_POOL_SIZE: env.positiveInt(10),
 });
 
 export type InventoryConfig = z.infer<typeof inventoryConfigSchema>;

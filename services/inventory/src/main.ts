@@ -7,7 +7,7 @@ const config = loadConfig(inventoryConfigSchema);
 const logger = createLogger('inventory', config.LOG_LEVEL);
 const db = createPgDb({
   connectionString: config.DATABASE_URL,
-  maxConnections: config.DB_POOL_MAX,
+  maxConnections: config.DATABASE_POOL_SIZE,
   applicationName: 'inventory',
 });
 

@@ -36,11 +36,11 @@ describe('inventory entry point: configuration', () => {
   });
 
   it('exits 1 naming every invalid variable at once', async () => {
-    const { code, output } = await runToExit({ DATABASE_URL: 'mysql://x', PORT: 'eighty', DB_POOL_MAX: '0' });
+    const { code, output } = await runToExit({ DATABASE_URL: 'mysql://x', PORT: 'eighty', DATABASE_POOL_SIZE: '0' });
     expect(code).toBe(1);
     expect(output).toMatch(/DATABASE_URL: must be a URL starting with postgres:\/\//);
     expect(output).toMatch(/PORT/);
-    expect(output).toMatch(/DB_POOL_MAX/);
+    expect(output).toMatch(/DATABASE_POOL_SIZE/);
   });
 });
 
