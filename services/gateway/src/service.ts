@@ -64,6 +64,7 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
     throw error;
   }
 
+  let closing: Promise<void> | undefined;
   return {
     app,
     async start(port, host) {
@@ -71,10 +72,10 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
       logger.info({ url, inventory: config.INVENTORY_URL, billing: config.BILLING_URL }, 'gateway listening');
       return url;
     },
-    async close() {
-      // Stop accepting and finish in-flight requests first: they still need the upstream pools.
-      await closeInOrder([() => app.close(), () => inventory.close(), () => billing.close()], logger);
-    },
+    // Stop accepting and finish in-flight requests first: they still need the upstream pools. A second
+    // call waits for the first.
+    close: () =>
+      (closing ??= closeInOrder([() => app.close(), () => inventory.close(), () => billing.close()], logger)),
   };
 }
 

@@ -1,0 +1,137 @@
+/**
+ * `POST /api/billing` against the real RabbitMQ through the real AMQP adapter: 202 only once the
+ * broker confirmed, the message as billing will read it, and 503 (never a hang) when the broker
+ * cannot be reached.
+ */
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@shipshape/platform';
+import { createAmqpQueue, type MessageQueue } from '@shipshape/queue';
+import { deleteQueues, rabbitMqAvailable, testServers, uniqueName } from '@shipshape/testkit';
+import { call, startGateway, startUpstream, type RunningGateway, type TestUpstream } from './helpers.js';
+
+const brokerUp = await rabbitMqAvailable();
+const logger = createLogger('gateway-test', 'silent');
+
+/** Takes every message waiting on `queue` off the real broker. */
+async function drain(queue: string): Promise<amqp.GetMessage[]> {
+  const connection = await amqp.connect(testServers.amqp);
+  try {
+    const channel = await connection.createChannel();
+    await channel.assertQueue(queue, { durable: true });
+    const messages: amqp.GetMessage[] = [];
+    for (let message = await channel.get(queue); message; message = await channel.get(queue)) {
+      messages.push(message);
+      channel.ack(message);
+    }
+    await channel.close();
+    return messages;
+  } finally {
+    await connection.close();
+  }
+}
+
+const order = { user_id: '3', number_of_items: '5', total_amount: '180.25' };
+
+describe.skipIf(!brokerUp)('POST /api/billing on RabbitMQ', () => {
+  const queueName = uniqueName('gateway_billing');
+  let upstream: TestUpstream;
+  let queue: MessageQueue;
+  let gateway: RunningGateway;
+
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    queue = createAmqpQueue({ url: testServers.amqp, logger, publishTimeoutMs: 5_000 });
+    gateway = await startGateway(
+      { INVENTORY_URL: upstream.url, BILLING_URL: upstream.url, BILLING_QUEUE: queueName },
+      { queue },
+    );
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await queue?.close();
+    await upstream?.close();
+    await deleteQueues([queueName]);
+  });
+
+  it('answers 202 with the message id once the order is on the queue, durable, as billing reads it', async () => {
+    const answer = await call(gateway.url, 'POST', '/api/billing', order, { 'x-request-id': 'order-trace-1' });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({ message: 'Order accepted', id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+
+    const [message, ...others] = await drain(queueName);
+    expect(others).toEqual([]);
+    expect(JSON.parse(message!.content.toString())).toEqual({ user_id: 3, number_of_items: 5, total_amount: 180.25 });
+    expect(message!.properties.messageId).toBe(answer.body.id);
+    expect(message!.properties.deliveryMode).toBe(2); // persistent
+    expect(message!.properties.headers).toMatchObject({ 'x-request-id': 'order-trace-1' });
+  });
+
+  it('gives every order its own id', async () => {
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await call(gateway.url, 'POST', '/api/billing', order)).body.id);
+    expect(new Set(ids).size).toBe(5);
+    const messages = await drain(queueName);
+    expect(messages.map((m) => m.properties.messageId)).toEqual(ids);
+  });
+
+  it('publishes nothing for an invalid order', async () => {
+    const answer = await call(gateway.url, 'POST', '/api/billing', { ...order, total_amount: '-1' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatch(/total_amount/);
+    expect(await drain(queueName)).toEqual([]);
+  });
+
+  it('is ready while the broker answers', async () => {
+    const ready = await call(gateway.url, 'GET', '/ready');
+    expect(ready.body.checks.queue).toBe('ok');
+  });
+});
+
+describe.skipIf(!brokerUp)('POST /api/billing with the broker unreachable', () => {
+  const queueName = uniqueName('gateway_billing_down');
+  let upstream: TestUpstream;
+  let queue: MessageQueue;
+  let gateway: RunningGateway;
+
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    // Nothing listens on port 1: every connection attempt is refused.
+    queue = createAmqpQueue({ url: 'amqp://guest:guest@127.0.0.1:1', logger, publishTimeoutMs: 1_000 });
+    gateway = await startGateway(
+      {
+        INVENTORY_URL: upstream.url,
+        BILLING_URL: upstream.url,
+        BILLING_QUEUE: queueName,
+        PUBLISH_TIMEOUT_MS: '1000',
+        RETRY_AFTER_SECONDS: '3',
+      },
+      { queue },
+    );
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await queue?.close();
+    await upstream?.close();
+    await deleteQueues([queueName]);
+  });
+
+  it('answers 503 with Retry-After in bounded time, and nothing reaches the queue', async () => {
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      const answer = await call(gateway.url, 'POST', '/api/billing', order);
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('retry-after')).toBe('3');
+      expect(answer.body).toEqual({ error: expect.stringMatching(/queue is unavailable/), details: [] });
+      // Bounded by the publish timeout (1 s here), not a hang.
+      expect(Date.now() - started).toBeLessThan(5_000);
+    }
+    expect(await drain(queueName)).toEqual([]);
+  });
+
+  it('is not ready, naming the queue', async () => {
+    const ready = await call(gateway.url, 'GET', '/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.queue).not.toBe('ok');
+  });
+});

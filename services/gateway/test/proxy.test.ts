@@ -1,0 +1,201 @@
+/**
+ * Forwarding to the upstream services, against real HTTP servers standing in for inventory and billing:
+ * what reaches them, what comes back, and what a client sees when they are down or too slow.
+ */
+import http from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getFreePort } from '@shipshape/testkit';
+import {
+  call,
+  startEmbeddedQueue,
+  startGateway,
+  startUpstream,
+  type RunningGateway,
+  type TestQueue,
+  type TestUpstream,
+} from './helpers.js';
+
+// One queue for both gateways of this file (starting PGlite takes a while); nothing here publishes.
+let testQueue: TestQueue;
+beforeAll(async () => {
+  testQueue = await startEmbeddedQueue();
+});
+afterAll(async () => {
+  await testQueue?.close();
+});
+
+describe('forwarding to upstream services', () => {
+  let inventory: TestUpstream;
+  let billing: TestUpstream;
+  let gateway: RunningGateway;
+
+  beforeAll(async () => {
+    inventory = await startUpstream((request, response) => {
+      if (request.url === '/health') return void response.end('{"status":"ok"}');
+      response.statusCode = request.method === 'POST' ? 201 : 200;
+      response.setHeader('content-type', 'application/json; charset=utf-8');
+      response.setHeader('x-total-count', '42');
+      response.setHeader('x-internal-secret', 'must not leak');
+      // Bytes a re-serialisation would change (spacing, key order), to show they are passed as they are.
+      response.end('[ {"title": "Alien",  "id": 1, "description": ""} ]');
+    });
+    billing = await startUpstream((request, response) => {
+      if (request.url === '/health') return void response.end('{"status":"ok"}');
+      response.setHeader('content-type', 'application/json; charset=utf-8');
+      response.setHeader('x-total-count', '3');
+      response.end('[]');
+    });
+    gateway = await startGateway(
+      { INVENTORY_URL: inventory.url, BILLING_URL: billing.url },
+      { queue: testQueue.queue },
+    );
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await inventory?.close();
+    await billing?.close();
+  });
+  afterEach(() => {
+    inventory.received.length = 0;
+    billing.received.length = 0;
+  });
+
+  it('forwards a movies request with its path, query and request id, and passes the answer through', async () => {
+    const answer = await call(gateway.url, 'GET', '/api/movies?title=ali%25en&limit=5', undefined, {
+      'x-request-id': 'trace-42',
+      cookie: 'session=secret',
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.text).toBe('[ {"title": "Alien",  "id": 1, "description": ""} ]');
+    expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(answer.headers.get('x-total-count')).toBe('42');
+    expect(answer.headers.get('x-internal-secret')).toBeNull();
+    expect(answer.headers.get('x-request-id')).toBe('trace-42');
+
+    expect(inventory.received).toHaveLength(1);
+    const [received] = inventory.received;
+    expect(received).toMatchObject({ method: 'GET', url: '/api/movies?title=ali%25en&limit=5' });
+    expect(received!.headers['x-request-id']).toBe('trace-42');
+    expect(received!.headers.cookie).toBeUndefined();
+  });
+
+  it('forwards the body bytes the client sent, not a re-serialisation, and the upstream status', async () => {
+    const body = '{ "title" : "  Alien  ",\n "description": "caf\\u00e9" }';
+    const answer = await call(gateway.url, 'POST', '/api/movies', body);
+    expect(answer.status).toBe(201);
+    expect(inventory.received[0]!.body.toString()).toBe(body);
+    expect(inventory.received[0]!.headers['content-type']).toMatch(/^application\/json/);
+
+    const update = '{"description":"new"}';
+    expect((await call(gateway.url, 'PUT', '/api/movies/7?x=1', update)).status).toBe(200);
+    expect(inventory.received[1]).toMatchObject({ method: 'PUT', url: '/api/movies/7?x=1' });
+    expect(inventory.received[1]!.body.toString()).toBe(update);
+  });
+
+  it('gives every request an id, and passes it on', async () => {
+    const answer = await call(gateway.url, 'DELETE', '/api/movies/3');
+    const id = answer.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(inventory.received[0]).toMatchObject({ method: 'DELETE', url: '/api/movies/3' });
+    expect(inventory.received[0]!.headers['x-request-id']).toBe(id);
+  });
+
+  it('forwards GET /api/orders to billing GET /orders with the query', async () => {
+    const answer = await call(gateway.url, 'GET', '/api/orders?limit=2&offset=4');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual([]);
+    expect(answer.headers.get('x-total-count')).toBe('3');
+    expect(billing.received.map((r) => r.url)).toEqual(['/orders?limit=2&offset=4']);
+    expect((await call(gateway.url, 'GET', '/api/orders')).status).toBe(200);
+    expect(billing.received[1]!.url).toBe('/orders');
+  });
+
+  it('answers HEAD like GET without a body', async () => {
+    const response = await fetch(`${gateway.url}/api/movies/1`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await response.text()).toBe('');
+  });
+
+  it('is ready while its queue and both upstreams answer', async () => {
+    const ready = await call(gateway.url, 'GET', '/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks).toEqual({ queue: 'ok', inventory: 'ok', billing: 'ok' });
+  });
+});
+
+describe('upstream down or too slow', () => {
+  let slow: TestUpstream;
+  let gateway: RunningGateway;
+  let downPort: number;
+
+  beforeAll(async () => {
+    // Answers /health at once but everything else only after far longer than the gateway waits.
+    slow = await startUpstream((request, response) => {
+      if (request.url === '/health') return void response.end('{"status":"ok"}');
+      const timer = setTimeout(() => response.end('[]'), 10_000);
+      response.on('close', () => clearTimeout(timer));
+    });
+    downPort = await getFreePort(); // nothing listens there
+    gateway = await startGateway(
+      {
+        INVENTORY_URL: `http://127.0.0.1:${downPort}`,
+        BILLING_URL: slow.url,
+        UPSTREAM_TIMEOUT_MS: '300',
+        RETRY_AFTER_SECONDS: '7',
+      },
+      { queue: testQueue.queue },
+    );
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await slow?.close();
+  });
+
+  it('answers 503 with Retry-After naming the upstream when it refuses connections', async () => {
+    for (const [method, path, body] of [
+      ['GET', '/api/movies'],
+      ['GET', '/api/movies/1'],
+      ['POST', '/api/movies', { title: 'Alien' }],
+      ['DELETE', '/api/movies'],
+    ] as const) {
+      const answer = await call(gateway.url, method, path, body);
+      expect({ path, method, status: answer.status }).toEqual({ path, method, status: 503 });
+      expect(answer.headers.get('retry-after')).toBe('7');
+      expect(answer.body).toEqual({ error: expect.stringMatching(/inventory.*unavailable/), details: [] });
+    }
+  });
+
+  it('answers 504 naming the upstream when it does not answer in time', async () => {
+    const answer = await call(gateway.url, 'GET', '/api/orders');
+    expect(answer.status).toBe(504);
+    expect(answer.body).toEqual({ error: expect.stringMatching(/billing did not answer within 300 ms/), details: [] });
+  });
+
+  it('is not ready, and says which dependency is missing', async () => {
+    const ready = await call(gateway.url, 'GET', '/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks).toMatchObject({
+      queue: 'ok',
+      billing: 'ok',
+      inventory: expect.stringMatching(/ECONNREFUSED/),
+    });
+  });
+
+  it('recovers once the upstream is back', async () => {
+    // A real server, on the port the gateway was given for inventory.
+    const server = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end('[]');
+    });
+    await new Promise<void>((resolve) => server.listen(downPort, '127.0.0.1', resolve));
+    try {
+      const answer = await call(gateway.url, 'GET', '/api/movies');
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
