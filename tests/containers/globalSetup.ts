@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node';
 import {
   builtServices,
   compose,
+  composeEnv,
   docker,
   findCompose,
   freePort,
@@ -73,11 +74,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   try {
     const started = Date.now();
-    await compose(stack, ['build'], { timeoutMs: 900_000 });
+    // The documented build command: compose build, then the :latest tags next to the version tags.
+    await run('sh', [path.join(repoRoot, 'scripts/containers-build.sh')], {
+      env: { ...composeEnv(stack), SHIPSHAPE_COMPOSE: stack.compose.join(' ') },
+      timeoutMs: 900_000,
+    });
     const built = (Date.now() - started) / 1000;
-    for (const service of builtServices) {
-      await docker(['tag', `shipshape/${service}:${version}`, `shipshape/${service}:latest`]);
-    }
     console.log(`container tests: built ${builtServices.length} images in ${built.toFixed(0)} s`);
     await printImageSizes(version);
 
