@@ -1,5 +1,4 @@
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { closeInOrder, createServer, type AppServer, type Logger, type Service } from '@shipshape/platform';
 import type { MessageQueue } from '@shipshape/queue';
@@ -8,6 +7,7 @@ import { registerOpenApi } from './openapi.js';
 import { registerBillingRoutes } from './routes/billing.js';
 import { registerMovieRoutes } from './routes/movies.js';
 import { registerOrderRoutes } from './routes/orders.js';
+import { securityHeaders } from './securityHeaders.js';
 import { createUpstream } from './upstream.js';
 
 export { gatewayConfigSchema, type GatewayConfig } from './config.js';
@@ -96,9 +96,13 @@ function keepRawJsonBody(app: AppServer): void {
 
 /** Security headers, CORS and the per-client rate limit, applied to every route declared after them. */
 async function registerEdgePlugins(app: AppServer, config: GatewayConfig): Promise<void> {
-  await app.register(fastifyHelmet, {
-    // An API answers JSON: it loads nothing and is framed by nothing. `/docs` sets its own policy.
+  // An API answers JSON: it loads nothing and is framed by nothing. `/docs` sets its own policy.
+  const headers = securityHeaders({
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
   });
 
   if (config.CORS_ORIGINS.length > 0) {

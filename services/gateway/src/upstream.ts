@@ -85,12 +85,14 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 /**
  * Collects one upstream response and sends its bytes as they are: the gateway neither parses nor
  * re-serialises bodies. A plain handler object rather than undici's `request()` keeps the per-request
- * cost to this object and the chunks (no stream, no promise).
+ * cost to this object (no stream, no promise).
  */
 class ForwardHandler implements Dispatcher.DispatchHandler {
   private statusCode = 0;
   private headers: IncomingHttpHeaders | undefined;
-  private chunks: Buffer[] = [];
+  // Most answers arrive in one chunk: keep it as is, and gather an array only when more follow.
+  private body: Buffer | undefined;
+  private chunks: Buffer[] | undefined;
 
   constructor(
     private readonly reply: FastifyReply,
@@ -106,11 +108,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.chunks.push(chunk);
+    if (this.body === undefined) this.body = chunk;
+    else (this.chunks ??= [this.body]).push(chunk);
   }
 
   onResponseEnd(): void {
-    const { reply, headers, chunks } = this;
+    const { reply, headers, body, chunks } = this;
     reply.code(this.statusCode);
     if (headers) {
       for (const header of PASSED_HEADERS) {
@@ -118,8 +121,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
         if (value !== undefined) reply.header(header, value);
       }
     }
-    if (chunks.length === 0) reply.send();
-    else reply.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    reply.send(chunks ? Buffer.concat(chunks) : body);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {

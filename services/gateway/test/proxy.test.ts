@@ -24,6 +24,22 @@ afterAll(async () => {
   await testQueue?.close();
 });
 
+const bigBody = JSON.stringify(
+  Array.from({ length: 2_000 }, (_, i) => ({ id: i + 1, title: `Movie ${i + 1}`, description: 'x'.repeat(100) })),
+);
+
+/** Writes `body` in pieces, each after the previous one has left, so the gateway gets several chunks. */
+function writeInPieces(response: http.ServerResponse, body: string): void {
+  response.setHeader('content-type', 'application/json; charset=utf-8');
+  const pieces = body.match(/[\s\S]{1,16384}/g) ?? [];
+  const next = () => {
+    const piece = pieces.shift();
+    if (piece === undefined) return void response.end();
+    response.write(piece, () => setTimeout(next, 1));
+  };
+  next();
+}
+
 describe('forwarding to upstream services', () => {
   let inventory: TestUpstream;
   let billing: TestUpstream;
@@ -32,6 +48,7 @@ describe('forwarding to upstream services', () => {
   beforeAll(async () => {
     inventory = await startUpstream((request, response) => {
       if (request.url === '/health') return void response.end('{"status":"ok"}');
+      if (request.url.startsWith('/api/movies?title=big')) return void writeInPieces(response, bigBody);
       response.statusCode = request.method === 'POST' ? 201 : 200;
       response.setHeader('content-type', 'application/json; charset=utf-8');
       response.setHeader('x-total-count', '42');
@@ -90,6 +107,12 @@ describe('forwarding to upstream services', () => {
     expect((await call(gateway.url, 'PUT', '/api/movies/7?x=1', update)).status).toBe(200);
     expect(inventory.received[1]).toMatchObject({ method: 'PUT', url: '/api/movies/7?x=1' });
     expect(inventory.received[1]!.body.toString()).toBe(update);
+  });
+
+  it('passes a large answer that arrives in many pieces through whole', async () => {
+    const answer = await call(gateway.url, 'GET', '/api/movies?title=big');
+    expect(answer.status).toBe(200);
+    expect(answer.text).toBe(bigBody);
   });
 
   it('gives every request an id, and passes it on', async () => {
