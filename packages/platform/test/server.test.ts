@@ -95,3 +95,19 @@ describe('createServer', () => {
     expect(metrics.body).toContain('process_cpu_seconds_total');
   });
 });
+
+describe('createServer behind a proxy', () => {
+  it('sees the client address from X-Forwarded-For only when told to trust the proxy', async () => {
+    for (const trustProxy of [true, false]) {
+      const proxied = createServer({ service: 'test', logger: createLogger('test', 'silent'), trustProxy });
+      proxied.get('/ip', async (request) => ({ ip: request.ip }));
+      const response = await proxied.inject({
+        url: '/ip',
+        remoteAddress: '10.0.0.2',
+        headers: { 'x-forwarded-for': '203.0.113.9' },
+      });
+      expect(response.json().ip).toBe(trustProxy ? '203.0.113.9' : '10.0.0.2');
+      await proxied.close();
+    }
+  });
+});

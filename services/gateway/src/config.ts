@@ -52,6 +52,8 @@ export const gatewayConfigSchema = z.object({
   /** Requests per client (IP address) per window; 0 turns the limit off. */
   RATE_LIMIT_MAX: env.nonNegativeInt(1_000),
   RATE_LIMIT_WINDOW_MS: env.positiveInt(60_000),
+  /** True when a proxy (the dashboard's nginx) forwards clients: their address comes from X-Forwarded-For. */
+  TRUST_PROXY: env.boolean(false),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

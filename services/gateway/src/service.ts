@@ -39,6 +39,7 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
     service: 'gateway',
     logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
     readinessChecks: {
       queue: () => queue.check(),
       inventory: () => inventory.check(),
