@@ -29,7 +29,12 @@ const usage = `Usage: npm run bench -- [options]
   --billing-db <url>   with --target: count stored orders in this database instead of GET /api/orders
   --profile <dir>      native mode: CPU-profile the services, <dir>/<service>-<pid>.cpuprofile
                        (summarise with node bench/profile-summary.mjs <dir>)
-  -h, --help`;
+  -h, --help
+
+Scenarios (in the order they run):
+${scenarios.map(({ name, description }) => `  ${name.padEnd(15)} ${description}`).join('\n')}
+
+Writes bench/results/latest.json and a dated copy. See docs/performance.md.`;
 
 function parseOptions(argv) {
   const { values } = parseArgs({

@@ -37,7 +37,7 @@ export const scenarios = [
   {
     name: 'movies.search',
     unit: 'requests',
-    description: 'GET /api/movies?title=<word> through the gateway, each word matching 20 of 1,000 movies',
+    description: 'GET /api/movies?title=<word> through the gateway, each term matching 1 in 50 of the seeded movies',
     involves: ['loadGenerator', 'gateway', 'inventory', 'postgres'],
     needs: ['gateway', 'movies'],
     run: (ctx) => {
