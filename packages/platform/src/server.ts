@@ -30,6 +30,7 @@ export type AppServer = ReturnType<typeof createServer>;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export const REQUEST_ID_HEADER = 'x-request-id';
+const PROBE_ROUTES = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * The Fastify instance every service starts from: request ids, access logs, metrics, health and
@@ -73,8 +74,10 @@ export function createServer(options: ServerOptions) {
       { method: request.method, route, status_code: String(reply.statusCode) },
       seconds,
     );
-    if (logger.isLevelEnabled('info')) {
-      request.log.info(
+    // Probes and scrapes come every few seconds and say nothing about users; they are logged at debug.
+    const level = PROBE_ROUTES.has(route) && reply.statusCode < 400 ? 'debug' : 'info';
+    if (logger.isLevelEnabled(level)) {
+      request.log[level](
         { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(seconds * 1000) },
         'request completed',
       );

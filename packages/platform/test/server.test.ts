@@ -111,3 +111,20 @@ describe('createServer behind a proxy', () => {
     }
   });
 });
+
+describe('access logs', () => {
+  it('logs requests at info, and successful probes only at debug', async () => {
+    const lines: Array<{ level: string; url: string }> = [];
+    const { pino } = await import('pino');
+    const logger = pino(
+      { level: 'info', formatters: { level: (label) => ({ level: label }) } },
+      { write: (line: string) => lines.push(JSON.parse(line)) },
+    );
+    const logged = createServer({ service: 'test', logger });
+    logged.get('/thing', async () => ({ ok: true }));
+    await logged.inject('/health');
+    await logged.inject('/thing');
+    await logged.close();
+    expect(lines.filter((line) => line.url).map((line) => line.url)).toEqual(['/thing']);
+  });
+});
