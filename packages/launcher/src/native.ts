@@ -99,6 +99,9 @@ for (const service of services) {
   const child = spawn(process.execPath, [serviceScript(service.name)], {
     env: { ...process.env, HOST: config.HOST, LOG_LEVEL: config.LOG_LEVEL, ...service.env },
     stdio: 'inherit',
+    // A group of its own: Ctrl-C in a terminal signals the whole foreground group, and a service that got
+    // both the terminal's SIGINT and the launcher's SIGTERM would take the second as "exit now".
+    detached: true,
   });
   children.set(service.name, child);
   child.on('exit', (code, signal) => {
@@ -114,6 +117,10 @@ for (const service of services) {
 
 process.on('SIGINT', () => stopAll('SIGTERM'));
 process.on('SIGTERM', () => stopAll('SIGTERM'));
+// Should the launcher itself end some other way, it takes its services with it.
+process.on('exit', () => {
+  for (const child of children.values()) child.kill('SIGTERM');
+});
 
 logger.info(
   {
