@@ -4,3 +4,4 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './server.js';
 export * from './shutdown.js';
+export * from './timeouts.js';

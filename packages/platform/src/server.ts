@@ -9,6 +9,7 @@ import {
 import type { Logger } from 'pino';
 import { AppError, ServiceUnavailableError, type ErrorBody, type ErrorDetail } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { withTimeout } from './timeouts.js';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -122,7 +123,7 @@ export function createServer(options: ServerOptions) {
     const results = await Promise.all(
       Object.entries(readinessChecks).map(async ([name, check]) => {
         try {
-          await withTimeout(check(), readinessTimeoutMs, `${name} check timed out`);
+          await withTimeout(check(), readinessTimeoutMs, () => new Error(`${name} check timed out`));
           return [name, 'ok'] as const;
         } catch (error) {
           return [name, error instanceof Error ? error.message : String(error)] as const;
@@ -163,20 +164,6 @@ function clientErrorMessage(error: FastifyError, bodyLimit: number): string {
       return `Unsupported content-type: ${error.message}`;
     default:
       return error.message;
-  }
-}
-
-export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(message)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,5 +1,5 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import type { Logger } from '@shipshape/platform';
+import { redactUrl, withTimeout, type Logger } from '@shipshape/platform';
 import {
   QueueUnavailableError,
   deadLetterQueueName,
@@ -55,7 +55,7 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
   const retryDelayMs = options.retryDelayMs ?? 200;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
   const connectUrl = withHeartbeat(options.url, options.heartbeatSeconds ?? 15);
-  const safeUrl = redact(options.url);
+  const safeUrl = redactUrl(options.url);
 
   let link: Link | undefined;
   let connecting: Promise<Link> | undefined;
@@ -441,21 +441,13 @@ function headersOf(message: { properties: { headers?: Record<string, unknown> } 
   return headers;
 }
 
-/** Rejects with `QueueUnavailableError` when `promise` has not settled within `ms`. */
+/** Rejects with `QueueUnavailableError` when `promise` has not settled within `ms`, or has failed. */
 async function deadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new QueueUnavailableError(message)), ms);
-      }),
-    ]);
+    return await withTimeout(promise, ms, () => new QueueUnavailableError(message));
   } catch (error) {
     if (error instanceof QueueUnavailableError) throw error;
     throw new QueueUnavailableError(messageOf(error), { cause: error });
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -466,16 +458,6 @@ function withHeartbeat(url: string, seconds: number): string {
     return parsed.toString();
   } catch {
     return url;
-  }
-}
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(invalid URL)';
   }
 }
 

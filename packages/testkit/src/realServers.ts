@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import amqp from 'amqplib';
+import { redactUrl } from '@shipshape/platform';
 
 /** Where the real servers are; tests never touch anything but what they create there. */
 export const testServers = {
@@ -20,7 +21,7 @@ async function available(kind: string, url: string, probe: () => Promise<void>):
     result = probe().then(
       () => true,
       (error: unknown) => {
-        const message = `${kind} is not reachable at ${redact(url)}: ${error instanceof Error ? error.message : String(error)}`;
+        const message = `${kind} is not reachable at ${redactUrl(url)}: ${error instanceof Error ? error.message : String(error)}`;
         if (process.env.CI === 'true') throw new Error(message);
         console.warn(`skipping ${kind} tests: ${message}`);
         return false;
@@ -96,15 +97,5 @@ export async function deleteQueues(names: string[]): Promise<void> {
     await channel.close();
   } finally {
     await connection.close();
-  }
-}
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errorResponseSchema, orderAcceptedSchema, orderRequestSchema, type OrderMessage } from '@shipshape/contracts';
-import { REQUEST_ID_HEADER, ServiceUnavailableError, type AppServer } from '@shipshape/platform';
+import { REQUEST_ID_HEADER, ServiceUnavailableError, withTimeout, type AppServer } from '@shipshape/platform';
 import { QueueUnavailableError, type MessageQueue } from '@shipshape/queue';
 import { bodyErrors } from './schemas.js';
 
@@ -42,13 +42,16 @@ export function registerBillingRoutes(app: AppServer, options: BillingRouteOptio
       const order: OrderMessage = request.body;
       const id = randomUUID();
       try {
-        await publishWithin(
+        // The adapters bound their own publish time; this bound is the gateway's promise that a client
+        // never waits longer, whatever adapter it was given.
+        await withTimeout(
           queue.publish(queueName, {
             id,
             body: Buffer.from(JSON.stringify(order)),
             headers: { [REQUEST_ID_HEADER]: request.id },
           }),
           publishTimeoutMs,
+          () => new PublishTimeoutError(`the queue did not confirm within ${publishTimeoutMs} ms`),
         );
       } catch (error) {
         if (error instanceof QueueUnavailableError || error instanceof PublishTimeoutError) {
@@ -65,25 +68,4 @@ export function registerBillingRoutes(app: AppServer, options: BillingRouteOptio
       return reply.code(202).send({ message: 'Order accepted', id });
     },
   );
-}
-
-/**
- * The queue adapters bound their own publish time; this bound is the gateway's promise that a client
- * never waits longer, whatever adapter it was given.
- */
-async function publishWithin(publish: Promise<void>, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      publish,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new PublishTimeoutError(`the queue did not confirm within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
