@@ -244,6 +244,19 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
         return;
       }
       failuresInRow = 0;
+      if (outcomes.every((outcome) => outcome.type === 'ack')) {
+        // Every earlier delivery on this channel is settled already (one batch at a time, in order), so
+        // one multiple-ack of the last settles the whole batch: one frame instead of one per message.
+        const last = live[live.length - 1]!;
+        if (last.channel === channel) {
+          try {
+            last.channel.ack(last.message, true);
+          } catch {
+            // The channel closed meanwhile; the broker delivers the messages again.
+          }
+          return;
+        }
+      }
       const unsettled: Array<{ channel: Channel; message: ConsumeMessage }> = [];
       await Promise.all(
         live.map(async (entry, index) => {

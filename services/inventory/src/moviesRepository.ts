@@ -38,9 +38,15 @@ ORDER BY page.id`;
 export const moviesSql = {
   insert: `INSERT INTO movies (title, description) VALUES ($1, $2) RETURNING ${MOVIE_COLUMNS}`,
   selectById: `SELECT ${MOVIE_COLUMNS} FROM movies WHERE id = $1`,
+  selectByIds: `SELECT ${MOVIE_COLUMNS} FROM movies WHERE id = ANY($1::integer[])`,
   page: pageSql(''),
   // ILIKE with a pattern that starts with % is what the trigram index (migration 2) serves.
-  pageByTitle: pageSql('WHERE title ILIKE $3'),
+  // A title search scans the table (or the trigram index) once, for the count and the page together.
+  pageByTitle: `WITH matching AS MATERIALIZED (SELECT ${MOVIE_COLUMNS} FROM movies WHERE title ILIKE $3)
+SELECT (SELECT count(*) FROM matching) AS total, page.id, page.title, page.description
+FROM (SELECT 1) AS one
+LEFT JOIN (SELECT ${MOVIE_COLUMNS} FROM matching ORDER BY id LIMIT $1 OFFSET $2) AS page ON true
+ORDER BY page.id`,
   // coalesce keeps a column whose new value is not given (null).
   update: `UPDATE movies SET title = coalesce($2, title), description = coalesce($3, description)
 WHERE id = $1 RETURNING ${MOVIE_COLUMNS}`,
@@ -71,15 +77,43 @@ export function createSqlMoviesRepository(db: Db): MoviesRepository {
     }
   }
 
+  // Lookups by id that arrive in the same event-loop turn share one statement: under load one round
+  // trip to PostgreSQL (one wake-up of its backend) serves many requests instead of one each.
+  type Waiter = { resolve: (movie: Movie | undefined) => void; reject: (error: unknown) => void };
+  let pending: Map<number, Waiter[]> | undefined;
+  async function lookUp(batch: Map<number, Waiter[]>): Promise<void> {
+    try {
+      const ids = [...batch.keys()];
+      const { rows } =
+        ids.length === 1
+          ? await query<Movie>(moviesSql.selectById, ids)
+          : await query<Movie>(moviesSql.selectByIds, [ids]);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const [id, waiters] of batch) for (const waiter of waiters) waiter.resolve(byId.get(id));
+    } catch (error) {
+      for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
+    }
+  }
+
   return {
     async create({ title, description }) {
       const { rows } = await query<Movie>(moviesSql.insert, [title, description]);
       return rows[0]!;
     },
 
-    async get(id) {
-      const { rows } = await query<Movie>(moviesSql.selectById, [id]);
-      return rows[0];
+    get(id) {
+      return new Promise<Movie | undefined>((resolve, reject) => {
+        if (!pending) {
+          const batch = (pending = new Map());
+          setImmediate(() => {
+            pending = undefined;
+            void lookUp(batch);
+          });
+        }
+        const waiters = pending.get(id);
+        if (waiters) waiters.push({ resolve, reject });
+        else pending.set(id, [{ resolve, reject }]);
+      });
     },
 
     async list({ limit, offset, title }) {

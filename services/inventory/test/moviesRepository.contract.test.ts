@@ -87,6 +87,13 @@ describe.each(adapters)('MoviesRepository contract: $name', ({ enabled, open }) 
       expect(await movies.get(2_147_483_647)).toBeUndefined();
     });
 
+    it('answers each of many lookups asked at once with its own movie (they share one query)', async () => {
+      const created = await Promise.all(['A', 'B', 'C'].map((title) => movies.create({ title, description: title })));
+      const ids = [created[2]!.id, created[0]!.id, 2_147_483_647, created[0]!.id, created[1]!.id];
+      const found = await Promise.all(ids.map((id) => movies.get(id)));
+      expect(found).toEqual([created[2], created[0], undefined, created[0], created[1]]);
+    });
+
     it('stores quotes, wildcards, backslashes and any Unicode verbatim', async () => {
       const title = `O'Brien "quoted" 100% a_b back\\slash \\% été 🎬 ; DROP TABLE movies; --`;
       const description = 'line one\nline two\t\u00a0tab';
