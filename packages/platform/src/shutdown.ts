@@ -24,13 +24,16 @@ export async function closeInOrder(closers: Closer[], logger?: Logger): Promise<
  * `timeoutMs`. A second signal exits at once, for the operator who really means it.
  */
 export function exitOnSignal(logger: Logger, timeoutMs: number, close: Closer): void {
-  let closing = false;
+  let closingSince: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (closing) {
+    if (closingSince !== undefined) {
+      // One Ctrl-C under `npm start` arrives twice (from the terminal, and forwarded by npm): only a
+      // signal that comes later is the operator insisting.
+      if (Date.now() - closingSince < 1_000) return;
       logger.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
     }
-    closing = true;
+    closingSince = Date.now();
     logger.info({ signal, timeoutMs }, 'shutting down');
     const timer = setTimeout(() => {
       logger.error({ timeoutMs }, 'shutdown took too long: exiting');
