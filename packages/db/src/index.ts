@@ -1,4 +1,5 @@
+// The embedded adapter (PGlite) is `@shipshape/db/pglite`: only the embedded mode and tests load it,
+// so the service images do not carry it.
 export * from './db.js';
 export * from './migrations.js';
 export * from './pgDb.js';
-export * from './pgliteDb.js';

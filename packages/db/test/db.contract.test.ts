@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPgDb,
-  createPgliteDb,
   isDatabaseUnavailable,
   PgErrorCode,
   pgErrorCode,
@@ -14,6 +13,7 @@ import {
   type Db,
   type Migration,
 } from '@shipshape/db';
+import { createPgliteDb } from '@shipshape/db/pglite';
 import { createTestDatabase, postgresAvailable, startTcpProxy, uniqueName } from '@shipshape/testkit';
 
 interface Adapter {

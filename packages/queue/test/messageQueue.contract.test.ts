@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDb, createPgliteDb, type Db } from '@shipshape/db';
+import { createPgDb, type Db } from '@shipshape/db';
+import { createPgliteDb } from '@shipshape/db/pglite';
 import { createLogger } from '@shipshape/platform';
 import {
   createAmqpQueue,

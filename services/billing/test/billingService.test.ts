@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderListSchema, type Order } from '@shipshape/contracts';
-import { createPgDb, createPgliteDb, type Db } from '@shipshape/db';
+import { createPgDb, type Db } from '@shipshape/db';
+import { createPgliteDb } from '@shipshape/db/pglite';
 import { createLogger, type Service } from '@shipshape/platform';
 import { createAmqpQueue, createEmbeddedQueue, type MessageQueue } from '@shipshape/queue';
 import {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPgliteDb, type Db } from '@shipshape/db';
+import { type Db } from '@shipshape/db';
+import { createPgliteDb } from '@shipshape/db/pglite';
 import { createLogger } from '@shipshape/platform';
 import type { Delivery } from '@shipshape/queue';
 import { createOrderBatchHandler, decodeOrder } from '../src/orderConsumer.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPgDb, createPgliteDb, type Db } from '@shipshape/db';
+import { createPgDb, type Db } from '@shipshape/db';
+import { createPgliteDb } from '@shipshape/db/pglite';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '@shipshape/testkit';
 import {
   createSqlOrdersRepository,

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createPgliteDb } from '@shipshape/db';
+import { createPgliteDb } from '@shipshape/db/pglite';
 import { createLogger, parseConfig, type Service } from '@shipshape/platform';
 import { createEmbeddedQueue, type MessageQueue } from '@shipshape/queue';
 import { createGatewayService, gatewayConfigSchema } from '../src/service.js';

@@ -2,7 +2,7 @@
  * The movies API through the gateway against the real inventory service (on PGlite): what a client
  * gets through the gateway is what inventory answers, byte for byte.
  */
-import { createPgliteDb } from '@shipshape/db';
+import { createPgliteDb } from '@shipshape/db/pglite';
 import { createInventoryService } from '@shipshape/inventory';
 import { createLogger, type Service } from '@shipshape/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -3,7 +3,8 @@
  * SQL implementation serves both modes and must behave the same on each.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPgDb, createPgliteDb, runMigrations, type Db } from '@shipshape/db';
+import { createPgDb, runMigrations, type Db } from '@shipshape/db';
+import { createPgliteDb } from '@shipshape/db/pglite';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '@shipshape/testkit';
 import { migrations, MIGRATIONS_TABLE } from '../src/migrations.js';
 import {

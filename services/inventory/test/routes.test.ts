@@ -3,7 +3,8 @@
  * points build it, once on PGlite and once on the PostgreSQL server.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPgDb, createPgliteDb, type Db } from '@shipshape/db';
+import { createPgDb, type Db } from '@shipshape/db';
+import { createPgliteDb } from '@shipshape/db/pglite';
 import { createLogger, type Service } from '@shipshape/platform';
 import { createTestDatabase, postgresAvailable, startTcpProxy } from '@shipshape/testkit';
 import { createInventoryService } from '../src/service.js';
