@@ -19,6 +19,7 @@ export const scripts = {
   billing: path.join(root, 'services/billing/dist/main.js'),
   gateway: path.join(root, 'services/gateway/dist/main.js'),
   embedded: path.join(root, 'packages/launcher/dist/embedded.js'),
+  native: path.join(root, 'packages/launcher/dist/native.js'),
 };
 
 export interface Stack {
