@@ -65,6 +65,9 @@ export const movieIdParamsSchema = z.object({
     .refine((id) => id <= MAX_ID, `id must be at most ${MAX_ID}`),
 });
 
+/** Lists answer a page as a JSON array; the number of all matching items travels in this header. */
+export const TOTAL_COUNT_HEADER = 'x-total-count';
+
 export const pageQuery = {
   limit: z.coerce
     .number({ error: 'limit must be a number' })

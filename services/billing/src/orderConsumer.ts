@@ -1,9 +1,7 @@
 import { orderMessageSchema } from '@shipshape/contracts';
-import type { Logger } from '@shipshape/platform';
+import { REQUEST_ID_HEADER, type Logger } from '@shipshape/platform';
 import type { BatchHandler, Delivery, Outcome } from '@shipshape/queue';
 import type { NewOrder, OrdersRepository } from './ordersRepository.js';
-
-const REQUEST_ID_HEADER = 'x-request-id';
 
 /** What one delivery turned out to be: an order to store, or a message that can never be one. */
 export type Decoded = { type: 'order'; order: NewOrder } | { type: 'invalid'; reason: string };

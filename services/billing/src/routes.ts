@@ -1,4 +1,4 @@
-import { listOrdersQuerySchema, orderListSchema } from '@shipshape/contracts';
+import { listOrdersQuerySchema, orderListSchema, TOTAL_COUNT_HEADER } from '@shipshape/contracts';
 import type { AppServer } from '@shipshape/platform';
 import type { OrdersRepository } from './ordersRepository.js';
 
@@ -14,7 +14,7 @@ export function registerOrderRoutes(app: AppServer, orders: OrdersRepository): v
     },
     async (request, reply) => {
       const page = await orders.list(request.query);
-      reply.header('x-total-count', String(page.total));
+      reply.header(TOTAL_COUNT_HEADER, String(page.total));
       return page.orders;
     },
   );

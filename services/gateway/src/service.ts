@@ -1,6 +1,14 @@
 import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
-import { closeInOrder, createServer, type AppServer, type Logger, type Service } from '@shipshape/platform';
+import { TOTAL_COUNT_HEADER } from '@shipshape/contracts';
+import {
+  closeInOrder,
+  createServer,
+  REQUEST_ID_HEADER,
+  type AppServer,
+  type Logger,
+  type Service,
+} from '@shipshape/platform';
 import type { MessageQueue } from '@shipshape/queue';
 import type { GatewayConfig } from './config.js';
 import { registerOpenApi } from './openapi.js';
@@ -110,7 +118,7 @@ async function registerEdgePlugins(app: AppServer, config: GatewayConfig): Promi
     await app.register(fastifyCors, {
       origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-      exposedHeaders: ['x-request-id', 'x-total-count', 'retry-after'],
+      exposedHeaders: [REQUEST_ID_HEADER, TOTAL_COUNT_HEADER, 'retry-after'],
       maxAge: 600,
     });
   }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { TOTAL_COUNT_HEADER } from '@shipshape/contracts';
 import { GatewayTimeoutError, REQUEST_ID_HEADER, ServiceUnavailableError } from '@shipshape/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Pool, type Dispatcher } from 'undici';
@@ -32,7 +33,7 @@ export interface Upstream {
 }
 
 /** Upstream response headers a client of the gateway sees; everything else is the gateway's own. */
-const PASSED_HEADERS = ['content-type', 'x-total-count', 'retry-after'] as const;
+const PASSED_HEADERS = ['content-type', TOTAL_COUNT_HEADER, 'retry-after'] as const;
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 

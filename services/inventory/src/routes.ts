@@ -4,6 +4,7 @@ import {
   movieIdParamsSchema,
   movieListSchema,
   movieSchema,
+  TOTAL_COUNT_HEADER,
   updateMovieSchema,
 } from '@shipshape/contracts';
 import { NotFoundError, type AppServer } from '@shipshape/platform';
@@ -11,7 +12,6 @@ import type { MoviesRepository } from './moviesRepository.js';
 
 /** The inventory serves the public paths itself, so the gateway forwards `/api/movies*` unchanged. */
 export const MOVIES_PATH = '/api/movies';
-export const TOTAL_COUNT_HEADER = 'x-total-count';
 
 function movieNotFound(id: number): NotFoundError {
   return new NotFoundError(`Movie ${id} not found`, [{ path: 'params.id', message: `no movie has id ${id}` }]);
