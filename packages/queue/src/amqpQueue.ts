@@ -12,7 +12,7 @@ import {
   type OutgoingMessage,
   type Outcome,
 } from './messageQueue.js';
-import { backoffDelay, DEAD_LETTER_REASON_HEADER, Signal } from './shared.js';
+import { backoffDelay, DEAD_LETTER_REASON_HEADER, messageOf, Signal } from './shared.js';
 
 export interface AmqpQueueOptions {
   url: string;
@@ -472,8 +472,4 @@ function withHeartbeat(url: string, seconds: number): string {
   } catch {
     return url;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,5 @@
 import { runMigrations, type Db, type Migration } from '@shipshape/db';
-import { createLogger, type Logger } from '@shipshape/platform';
+import { createLogger, withTimeout, type Logger } from '@shipshape/platform';
 import {
   QueueUnavailableError,
   type BatchHandler,
@@ -10,7 +10,7 @@ import {
   type Outcome,
   type OutgoingMessage,
 } from './messageQueue.js';
-import { backoffDelay, Signal } from './shared.js';
+import { backoffDelay, messageOf, Signal } from './shared.js';
 
 export interface EmbeddedQueueOptions {
   /** How often an idle consumer looks for messages that no in-process publish announced. */
@@ -303,21 +303,14 @@ export async function createEmbeddedQueue(db: Db, options: EmbeddedQueueOptions 
   return {
     async publish(queue, message) {
       if (closed) throw new QueueUnavailableError('queue is closed');
-      let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
+        await withTimeout(
           publisher.add({ queue, message }),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`the database did not commit within ${publishTimeoutMs} ms`)),
-              publishTimeoutMs,
-            );
-          }),
-        ]);
+          publishTimeoutMs,
+          () => new Error(`the database did not commit within ${publishTimeoutMs} ms`),
+        );
       } catch (error) {
         throw new QueueUnavailableError(`could not store the message: ${messageOf(error)}`, { cause: error });
-      } finally {
-        clearTimeout(timer);
       }
     },
 
@@ -362,8 +355,4 @@ export async function createEmbeddedQueue(db: Db, options: EmbeddedQueueOptions 
 /** pg answers bytea as a Buffer, PGlite as a plain Uint8Array. */
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

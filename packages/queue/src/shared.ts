@@ -27,3 +27,7 @@ export class Signal {
     for (const finish of [...this.waiters]) finish();
   }
 }
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
