@@ -69,7 +69,7 @@ export const scenarios = [
   },
 ];
 
-/** GET requests for autocannon, built once; every connection walks the list in order. */
+/** GET requests for autocannon, built once; each connection walks the list from its own place in it (load.mjs). */
 function getRequests(paths) {
   return paths.map((path) => ({ method: 'GET', path }));
 }
@@ -124,7 +124,8 @@ async function measureOrdersEndToEnd(ctx) {
   if (options.warmup > 0 && warmupOrders >= post.connections) {
     await runLoad({ ...post, phase: 'warm-up', amount: warmupOrders });
   }
-  const baseline = await settle(ctx, label);
+  await settle(ctx, label);
+  const storedSinceStart = await orderCounter.countFromHere();
 
   const pollMs = ctx.stack.billingDatabaseUrl ? 50 : 100;
   const samples = []; // [time, stored since baseline]
@@ -135,7 +136,7 @@ async function measureOrdersEndToEnd(ctx) {
   const poller = (async () => {
     while (polling) {
       try {
-        samples.push([Date.now(), (await orderCounter.count()) - baseline]);
+        samples.push([Date.now(), await storedSinceStart()]);
       } catch (error) {
         pollError = error;
       }
@@ -202,7 +203,7 @@ async function measureOrdersEndToEnd(ctx) {
   };
 }
 
-/** Waits until nothing is queued and the stored count stood still for a second; answers that count. */
+/** Waits until nothing is queued and the stored count stood still for a second. */
 async function settle({ orderCounter, queueDepth, progress }, label) {
   const deadline = Date.now() + 5 * 60_000;
   let last = -1;
@@ -213,7 +214,7 @@ async function settle({ orderCounter, queueDepth, progress }, label) {
       last = count;
       stillSince = Date.now();
     } else if (!depth && Date.now() - stillSince >= 1_000) {
-      return count;
+      return;
     }
     if (Date.now() > deadline) throw new Error(`the billing queue did not drain within 5 minutes (${depth} queued)`);
     progress.update(
