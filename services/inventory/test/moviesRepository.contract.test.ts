@@ -95,6 +95,41 @@ describe.each(adapters)('MoviesRepository contract: $name', ({ enabled, open }) 
       expect(found).toEqual([created[2], created[0], undefined, created[0], created[1]]);
     });
 
+    it('holds the lookups asked while one is being fetched and sends them together once it is back', async () => {
+      const created = await Promise.all(['A', 'B', 'C'].map((title) => movies.create({ title, description: title })));
+      const statements: unknown[] = [];
+      let answerFirst!: () => void;
+      const firstAnswered = new Promise<void>((resolve) => (answerFirst = resolve));
+      // The database as it is, except that the first statement's answer waits until the test lets it through.
+      const counted = createSqlMoviesRepository({
+        ...db,
+        async query<Row>(sql: string, params?: unknown[]) {
+          statements.push(params?.[0]);
+          const result = await db.query<Row>(sql, params);
+          if (statements.length === 1) await firstAnswered;
+          return result;
+        },
+      });
+      const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+      const first = counted.get(created[0]!.id);
+      await nextTurn();
+      const second = counted.get(created[1]!.id);
+      await nextTurn();
+      const third = counted.get(created[2]!.id);
+      await nextTurn();
+      expect(statements).toEqual([created[0]!.id]);
+      answerFirst();
+      expect(await Promise.all([first, second, third])).toEqual(created);
+      expect(statements).toEqual([created[0]!.id, [created[1]!.id, created[2]!.id]]);
+    });
+
+    it('answers the lookups after a failed one', async () => {
+      const movie = await movies.create({ title: 'Alien', description: '' });
+      // Past PostgreSQL's integer range: the statement itself fails (the routes refuse such ids first).
+      await expect(movies.get(2 ** 40)).rejects.toThrow(/out of range/);
+      expect(await movies.get(movie.id)).toEqual(movie);
+    });
+
     it('stores quotes, wildcards, backslashes and any Unicode verbatim', async () => {
       const title = `O'Brien "quoted" 100% a_b back\\slash \\% été 🎬 ; DROP TABLE movies; --`;
       const description = 'line one\nline two\t\u00a0tab';
