@@ -30,6 +30,15 @@ export interface AmqpQueueOptions {
   connectTimeoutMs?: number;
 }
 
+/**
+ * Every queue is durable and a classic queue of storage version 2 (RabbitMQ 3.10 and later; the only
+ * one from 4.0). Measured on this project's order path (docs/performance.md): version 2 confirms a
+ * persistent message sooner and for less broker CPU, orders.e2e 0.11-0.12 -> 0.14 x ceiling.
+ */
+const QUEUE_OPTIONS = { durable: true, arguments: { 'x-queue-version': 2 } };
+/** The AMQP reply code of a declaration whose arguments differ from those of the existing queue. */
+const PRECONDITION_FAILED = 406;
+
 /** One live connection with its publishing channel; replaced wholesale after a reconnect. */
 interface Link {
   model: ChannelModel;
@@ -142,11 +151,39 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
   function declare(target: Link, queue: string): Promise<void> {
     let declared = target.declared.get(queue);
     if (!declared) {
-      declared = target.publisher.assertQueue(queue, { durable: true }).then(() => undefined);
+      declared = declareQueue(target.model, queue);
       declared.catch(() => target.declared.delete(queue));
       target.declared.set(queue, declared);
     }
     return declared;
+  }
+
+  /**
+   * Declares `queue` as this adapter wants it, on a channel of its own: the broker closes the channel of
+   * a declaration it refuses, and that must not be the shared publishing channel. A queue that already
+   * exists with other arguments (declared by an earlier version, before classic queue version 2) is
+   * used as it is, with a warning, rather than refused: its messages are still there to be delivered.
+   */
+  async function declareQueue(model: ChannelModel, queue: string): Promise<void> {
+    const channel = await model.createChannel();
+    channel.on('error', () => {});
+    try {
+      await channel.assertQueue(queue, QUEUE_OPTIONS);
+      await channel.close();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== PRECONDITION_FAILED) throw error;
+      const existing = await model.createChannel();
+      existing.on('error', () => {});
+      try {
+        await existing.checkQueue(queue);
+      } finally {
+        await existing.close().catch(() => {});
+      }
+      logger.warn(
+        { queue, reason: messageOf(error) },
+        'queue exists with other arguments; using it as it is (see docs/performance.md to move it to version 2)',
+      );
+    }
   }
 
   async function declareWithDeadLetters(target: Link, queue: string): Promise<void> {
@@ -391,7 +428,7 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
       reader.on('error', () => {});
       try {
         const deadLetters = deadLetterQueueName(queue);
-        await reader.assertQueue(deadLetters, { durable: true });
+        await declare(target, deadLetters);
         const found: DeadLetter[] = [];
         while (found.length < limit) {
           const message = await reader.get(deadLetters, { noAck: false });
@@ -411,7 +448,8 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
 
     async depth(queue) {
       const target = await currentLink();
-      const reply = await target.publisher.assertQueue(queue, { durable: true });
+      await declare(target, queue);
+      const reply = await target.publisher.checkQueue(queue);
       return reply.messageCount;
     },
 

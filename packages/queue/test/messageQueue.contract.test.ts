@@ -302,7 +302,7 @@ describe.skipIf(!rabbitUp)('AMQP adapter', () => {
     }
   });
 
-  it('declares the queue and its dead-letter queue as durable', async () => {
+  it('declares the queue and its dead-letter queue as durable classic queues of version 2', async () => {
     const name = uniqueName('amqp_declare');
     queues.push(name);
     const queue = createAmqpQueue({ url: testServers.amqp, logger });
@@ -312,9 +312,10 @@ describe.skipIf(!rabbitUp)('AMQP adapter', () => {
       const connection = await amqp.connect(testServers.amqp);
       try {
         const channel = await connection.createChannel();
-        // Declaring with the same arguments succeeds only if the existing queue is durable too.
-        await expect(channel.assertQueue(name, { durable: true })).resolves.toMatchObject({ messageCount: 1 });
-        await expect(channel.assertQueue(deadLetterQueueName(name), { durable: true })).resolves.toBeTruthy();
+        // Declaring with the same arguments succeeds only if the existing queue has exactly these.
+        const declared = { durable: true, arguments: { 'x-queue-version': 2 } };
+        await expect(channel.assertQueue(name, declared)).resolves.toMatchObject({ messageCount: 1 });
+        await expect(channel.assertQueue(deadLetterQueueName(name), declared)).resolves.toBeTruthy();
         const got = await channel.get(name, { noAck: true });
         expect(got && got.properties.deliveryMode).toBe(2);
       } finally {
@@ -322,6 +323,38 @@ describe.skipIf(!rabbitUp)('AMQP adapter', () => {
       }
     } finally {
       await queue.close();
+    }
+  });
+
+  it('uses a queue declared earlier with other arguments as it is, and says so', async () => {
+    const name = uniqueName('amqp_earlier');
+    queues.push(name, deadLetterQueueName(name));
+    const amqp = await import('amqplib');
+    const connection = await amqp.connect(testServers.amqp);
+    const lines: string[] = [];
+    const { pino } = await import('pino');
+    const warnings = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const queue = createAmqpQueue({ url: testServers.amqp, logger: warnings, ...retry });
+    try {
+      // As a version before classic queue version 2 left them, with an order still waiting.
+      const channel = await connection.createChannel();
+      await channel.assertQueue(name, { durable: true });
+      await channel.assertQueue(deadLetterQueueName(name), { durable: true });
+      channel.sendToQueue(name, Buffer.from('waiting'), { persistent: true, messageId: 'earlier' });
+      await channel.close();
+
+      const seen = recorder();
+      const consumer = await queue.consume(name, seen.handler, batching);
+      await queue.publish(name, message('later', 'later'));
+      await waitFor('both messages', async () => seen.all().length === 2);
+      expect(seen.all().map((delivery) => delivery.id)).toEqual(['earlier', 'later']);
+      expect(await queue.depth(name)).toBe(0);
+      await consumer.stop();
+      expect(lines.join('')).toContain(`"queue":"${name}"`);
+      expect(lines.join('')).toContain('queue exists with other arguments');
+    } finally {
+      await queue.close();
+      await connection.close();
     }
   });
 

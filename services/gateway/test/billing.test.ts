@@ -18,7 +18,8 @@ async function drain(queue: string): Promise<amqp.GetMessage[]> {
   const connection = await amqp.connect(testServers.amqp);
   try {
     const channel = await connection.createChannel();
-    await channel.assertQueue(queue, { durable: true });
+    // As the adapter declares it (durable, classic queue version 2); creates it when nothing was published.
+    await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-version': 2 } });
     const messages: amqp.GetMessage[] = [];
     for (let message = await channel.get(queue); message; message = await channel.get(queue)) {
       messages.push(message);
