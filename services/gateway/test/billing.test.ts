@@ -68,10 +68,13 @@ describe.skipIf(!brokerUp)('POST /api/billing on RabbitMQ', () => {
     expect(message!.properties.headers).toMatchObject({ 'x-request-id': 'order-trace-1' });
   });
 
-  it('gives every order its own id', async () => {
-    const ids = [];
+  it('gives every order its own id, ordered by the time it was accepted (UUID version 7)', async () => {
+    const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await call(gateway.url, 'POST', '/api/billing', order)).body.id);
     expect(new Set(ids).size).toBe(5);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // Sorted as text they keep the order they were given in: billing's index on them grows at one end.
+    expect([...ids].sort()).toEqual(ids);
     const messages = await drain(queueName);
     expect(messages.map((m) => m.properties.messageId)).toEqual(ids);
   });
