@@ -1,7 +1,7 @@
 import { errorResponseSchema, orderAcceptedSchema, orderRequestSchema, type OrderMessage } from '@shipshape/contracts';
 import { REQUEST_ID_HEADER, ServiceUnavailableError, withTimeout, type AppServer } from '@shipshape/platform';
 import { QueueUnavailableError, type MessageQueue } from '@shipshape/queue';
-import { v7 as timeOrderedUuid } from 'uuid';
+import { timeOrderedUuid } from '../timeOrderedUuid.js';
 import { bodyErrors } from './schemas.js';
 
 export interface BillingRouteOptions {
