@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { redactUrl, withTimeout, type Logger } from '@shipshape/platform';
 import {
@@ -45,6 +46,8 @@ interface Link {
   publisher: ConfirmChannel;
   /** Queues declared on this connection, so each is asserted once rather than per publish. */
   declared: Map<string, Promise<void>>;
+  /** Gathers the frames of the publishes made in one event-loop turn into one write; see `batchWrites`. */
+  holdWritesForThisTurn: () => void;
 }
 
 interface AmqpConsumer extends Consumer {
@@ -87,7 +90,7 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
       publisher.on('close', () => {
         if (link?.publisher === publisher) model.close().catch(() => {});
       });
-      return { model, publisher, declared: new Map() };
+      return { model, publisher, declared: new Map(), holdWritesForThisTurn: batchWrites(model) };
     } catch (error) {
       await model.close().catch(() => {});
       throw error;
@@ -207,6 +210,8 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
             { persistent: true, messageId: message.id, headers: message.headers ?? {} },
             onConfirm,
           );
+          // After the publish: the uncork must be scheduled behind amqplib's own move of the frames.
+          target.holdWritesForThisTurn();
         } catch (error) {
           reject(error);
         }
@@ -466,6 +471,36 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
       link = undefined;
       if (last) await last.model.close().catch(() => {});
     },
+  };
+}
+
+/**
+ * amqplib writes each message's frames to the socket on their own, one system call (and one wake-up of
+ * the broker's reader) per message, even when a busy gateway publishes fifteen in one event-loop turn
+ * (measured: 57,000 publishes in 3,800 turns). Corking the socket for the rest of the turn sends them in
+ * one write. Measured on orders.e2e: RabbitMQ 53-59 -> 43-48 µs of CPU per order, 0.114-0.122 ->
+ * 0.135-0.146 x ceiling.
+ *
+ * amqplib offers no way to do this, so it reaches into its connection for the socket (`stream`), and
+ * does nothing if that is ever missing. The order matters: amqplib moves frames to the socket in a
+ * `setImmediate` that it schedules from a `nextTick` queued by the publish; called after the publish,
+ * this queues its own `nextTick` behind that one, so the uncork runs after the move. Were it to run
+ * first, the frames would simply be written one by one, as without it. Nothing waits past the turn.
+ */
+function batchWrites(model: ChannelModel): () => void {
+  const socket = (model.connection as unknown as { stream?: Socket }).stream;
+  if (typeof socket?.cork !== 'function' || typeof socket.uncork !== 'function') return () => {};
+  let held = false;
+  const release = () => {
+    held = false;
+    socket.uncork();
+  };
+  const releaseAfterAmqplibWrites = () => setImmediate(release);
+  return () => {
+    if (held) return;
+    held = true;
+    socket.cork();
+    process.nextTick(releaseAfterAmqplibWrites);
   };
 }
 

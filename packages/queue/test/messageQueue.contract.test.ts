@@ -326,6 +326,30 @@ describe.skipIf(!rabbitUp)('AMQP adapter', () => {
     }
   });
 
+  it('confirms and delivers in order many messages published in one turn (their frames sent together)', async () => {
+    const name = uniqueName('amqp_turn');
+    queues.push(name, deadLetterQueueName(name));
+    const queue = createAmqpQueue({ url: testServers.amqp, logger, publishTimeoutMs: 5_000 });
+    const seen = recorder();
+    try {
+      await queue.publish(name, message('first', 'first'));
+      const ids = Array.from({ length: 500 }, (_, index) => `m-${index}`);
+      await Promise.all(ids.map((id) => queue.publish(name, message(id, id))));
+      // And again right after, while the frames of the turn before may still be on their way.
+      await Promise.all(['last-1', 'last-2'].map((id) => queue.publish(name, message(id, id))));
+      const consumer = await queue.consume(name, seen.handler, {
+        prefetch: 600,
+        maxBatchSize: 600,
+        maxBatchWaitMs: 20,
+      });
+      await waitFor('every message', async () => seen.all().length === 503);
+      await consumer.stop();
+      expect(seen.all().map((delivery) => delivery.id)).toEqual(['first', ...ids, 'last-1', 'last-2']);
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('uses a queue declared earlier with other arguments as it is, and says so', async () => {
     const name = uniqueName('amqp_earlier');
     queues.push(name, deadLetterQueueName(name));
