@@ -2,6 +2,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { AppServer } from '@shipshape/platform';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { securityHeaders } from './securityHeaders.js';
 
 export const OPENAPI_PATH = '/openapi.json';
 export const DOCS_PATH = '/docs';
@@ -47,10 +48,19 @@ export async function registerOpenApi(app: AppServer): Promise<void> {
     transformObject: (input) => withoutUnusedSchemas(jsonSchemaTransformObject(input)),
   });
 
+  // The UI is an HTML document: it gets the headers that only documents need, on top of the API's
+  // (its own content security policy comes from `staticCSP`).
+  const documentHeaders = securityHeaders({ contentSecurityPolicy: false });
   await app.register(fastifySwaggerUi, {
     routePrefix: DOCS_PATH,
     staticCSP: DOCS_CSP,
     uiConfig: { validatorUrl: null },
+    uiHooks: {
+      onRequest: (_request, reply, done) => {
+        reply.headers(documentHeaders);
+        done();
+      },
+    },
   });
 
   // Generated once, on first use: the routes do not change after start.

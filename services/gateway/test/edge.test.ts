@@ -149,7 +149,25 @@ describe('security headers', () => {
       expect(headers.get('referrer-policy'), path).toBe('no-referrer');
       expect(headers.get('strict-transport-security'), path).toMatch(/max-age=/);
       expect(headers.get('x-powered-by'), path).toBeNull();
+      expect(headers.get('cross-origin-resource-policy'), path).toBe('same-origin');
+      // What only HTML documents or long-gone browsers read is left off JSON answers.
+      for (const documentOnly of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control']) {
+        expect(headers.get(documentOnly), `${path} ${documentOnly}`).toBeNull();
+      }
+      for (const legacy of ['x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']) {
+        expect(headers.get(legacy), `${path} ${legacy}`).toBeNull();
+      }
     }
+  });
+
+  it('sends the document headers too on the docs UI, an HTML page', async () => {
+    const page = await fetch(`${gateway.url}/docs/static/index.html`);
+    await page.arrayBuffer();
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(page.headers.get('origin-agent-cluster')).toBe('?1');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
   });
 });
 
