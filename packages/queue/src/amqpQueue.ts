@@ -174,6 +174,8 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
       await channel.assertQueue(queue, QUEUE_OPTIONS);
       await channel.close();
     } catch (error) {
+      // A refused declaration has closed the channel already; any other failure may have left it open.
+      await channel.close().catch(() => {});
       if ((error as { code?: unknown }).code !== PRECONDITION_FAILED) throw error;
       const existing = await model.createChannel();
       existing.on('error', () => {});
