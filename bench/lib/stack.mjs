@@ -137,8 +137,9 @@ async function describeServers() {
 }
 
 /**
- * Counts stored orders (`count()`: all of them; `countFromHere()`: a counter of those stored from now on): straight from the billing database when the benchmark can reach it (native
- * mode, or --billing-db), otherwise through the gateway's X-Total-Count.
+ * Counts stored orders (`count()`: all of them; `countFromHere()`: a counter of those stored from now
+ * on): straight from the billing database when the benchmark can reach it (native mode, or
+ * --billing-db), otherwise through the gateway's X-Total-Count.
  */
 export async function createOrderCounter(stack) {
   if (stack.billingDatabaseUrl) {
