@@ -7,3 +7,5 @@ export const errorResponseSchema = z
     details: z.array(z.object({ path: z.string(), message: z.string() })),
   })
   .meta({ id: 'Error' });
+
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorResponse } from './errors.js';
 
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_DESCRIPTION_LENGTH = 5_000;
@@ -93,6 +94,32 @@ export const listMoviesQuerySchema = z.object({
 });
 
 export const movieListSchema = z.array(movieSchema);
+
+/** What every service answers for an id that no movie has (inventory, and the gateway's lookups). */
+export function movieNotFound(id: number): ErrorResponse {
+  return { error: `Movie ${id} not found`, details: [{ path: 'params.id', message: `no movie has id ${id}` }] };
+}
+
+/**
+ * Service to service only (the gateway does not route it): several movies by id in one request, which
+ * the gateway uses to send the `GET /api/movies/:id` requests that arrive together as one.
+ */
+export const MOVIE_LOOKUP_PATH = '/internal/movies';
+export const MAX_LOOKUP_IDS = 100;
+/** The request ids of the client requests a lookup serves, comma-separated, for inventory's log. */
+export const LOOKUP_REQUEST_IDS_HEADER = 'x-request-ids';
+
+export const movieLookupQuerySchema = z.strictObject({
+  ids: z
+    .string()
+    .regex(/^[1-9]\d{0,9}(,[1-9]\d{0,9})*$/, 'ids must be positive integers separated by commas')
+    .transform((ids) => ids.split(',').map(Number))
+    .refine((ids) => ids.length <= MAX_LOOKUP_IDS, `ids must be at most ${MAX_LOOKUP_IDS}`)
+    .refine((ids) => ids.every((id) => id <= MAX_ID), `every id must be at most ${MAX_ID}`),
+});
+
+/** The movie of each id asked for, in the same order; `null` where no movie has that id. */
+export const movieLookupSchema = z.array(movieSchema.nullable());
 
 export type Movie = z.infer<typeof movieSchema>;
 export type NewMovie = z.infer<typeof createMovieSchema>;

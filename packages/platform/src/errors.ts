@@ -42,6 +42,11 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
+/** An upstream answered something the gateway cannot use (502). */
+export class BadGatewayError extends AppError {
+  readonly statusCode = 502;
+}
+
 /** An upstream did not answer in time (504). */
 export class GatewayTimeoutError extends AppError {
   readonly statusCode = 504;

@@ -11,6 +11,7 @@ import {
 } from '@shipshape/platform';
 import type { MessageQueue } from '@shipshape/queue';
 import type { GatewayConfig } from './config.js';
+import { createMovieLookups } from './movieLookups.js';
 import { registerOpenApi } from './openapi.js';
 import { registerBillingRoutes } from './routes/billing.js';
 import { registerMovieRoutes } from './routes/movies.js';
@@ -59,7 +60,7 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
     keepRawJsonBody(app);
     await registerEdgePlugins(app, config);
     await registerOpenApi(app);
-    registerMovieRoutes(app, inventory);
+    registerMovieRoutes(app, inventory, createMovieLookups(inventory, logger));
     registerBillingRoutes(app, {
       queue,
       queueName: config.BILLING_QUEUE,

@@ -17,6 +17,14 @@ export interface UpstreamOptions {
   retryAfterSeconds: number;
 }
 
+/** An upstream's answer as the gateway passes it on: status, the headers a client needs, body bytes. */
+export interface UpstreamAnswer {
+  statusCode: number;
+  headers: Partial<Record<(typeof PASSED_HEADERS)[number], string | string[]>>;
+  /** Undefined when the answer has none (204). */
+  body: Buffer | string | undefined;
+}
+
 /** An upstream HTTP service the gateway forwards requests to, over a keep-alive connection pool. */
 export interface Upstream {
   readonly name: string;
@@ -26,6 +34,11 @@ export interface Upstream {
    * `reply` as a 503 (upstream down) or 504 (upstream too slow).
    */
   forward(request: FastifyRequest, reply: FastifyReply, path: string, body?: Buffer): void;
+  /**
+   * GETs `path` on the upstream for the gateway itself. Rejects, as `forward` answers, with a 503 or
+   * 504 error when the upstream is down or too slow; any status the upstream answers resolves.
+   */
+  get(path: string, headers: Record<string, string>): Promise<UpstreamAnswer>;
   /** Resolves when the upstream answers `GET /health` with a 2xx; for the gateway's `/ready`. */
   check(): Promise<void>;
   /** Waits for in-flight requests, then closes the pool's connections. */
@@ -70,7 +83,23 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         body === undefined
           ? [REQUEST_ID_HEADER, request.id]
           : [REQUEST_ID_HEADER, request.id, 'content-type', JSON_CONTENT_TYPE];
-      pool.dispatch({ path, method, headers, body: body ?? null }, new ForwardHandler(reply, failure));
+      pool.dispatch(
+        { path, method, headers, body: body ?? null },
+        new CollectingHandler(
+          (answer) => sendAnswer(reply, answer),
+          (error) => {
+            if (!reply.sent) reply.send(failure(error));
+          },
+        ),
+      );
+    },
+    get(path, headers) {
+      return new Promise((resolve, reject) => {
+        pool.dispatch(
+          { path, method: 'GET', headers, body: null },
+          new CollectingHandler(resolve, (error) => reject(failure(error))),
+        );
+      });
     },
     async check() {
       const { statusCode, body } = await pool.request({ path: '/health', method: 'GET' });
@@ -83,21 +112,30 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   };
 }
 
+/** Answers `reply` with an upstream's answer as it is: the gateway neither parses nor re-serialises it. */
+export function sendAnswer(reply: FastifyReply, { statusCode, headers, body }: UpstreamAnswer): void {
+  reply.code(statusCode);
+  for (const header of PASSED_HEADERS) {
+    const value = headers[header];
+    if (value !== undefined) reply.header(header, value);
+  }
+  reply.send(body);
+}
+
 /**
- * Collects one upstream response and sends its bytes as they are: the gateway neither parses nor
- * re-serialises bodies. A plain handler object rather than undici's `request()` keeps the per-request
- * cost to this object (no stream, no promise).
+ * Collects one upstream response. A plain handler object rather than undici's `request()` keeps the
+ * per-request cost to this object (no stream, no promise).
  */
-class ForwardHandler implements Dispatcher.DispatchHandler {
+class CollectingHandler implements Dispatcher.DispatchHandler {
   private statusCode = 0;
-  private headers: IncomingHttpHeaders | undefined;
+  private headers: IncomingHttpHeaders = {};
   // Most answers arrive in one chunk: keep it as is, and gather an array only when more follow.
   private body: Buffer | undefined;
   private chunks: Buffer[] | undefined;
 
   constructor(
-    private readonly reply: FastifyReply,
-    private readonly failure: (error: Error) => Error,
+    private readonly deliver: (answer: UpstreamAnswer) => void,
+    private readonly fail: (error: Error) => void,
   ) {}
 
   onRequestStart(): void {}
@@ -114,19 +152,15 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    const { reply, headers, body, chunks } = this;
-    reply.code(this.statusCode);
-    if (headers) {
-      for (const header of PASSED_HEADERS) {
-        const value = headers[header];
-        if (value !== undefined) reply.header(header, value);
-      }
-    }
-    reply.send(chunks ? Buffer.concat(chunks) : body);
+    const { chunks, body } = this;
+    this.deliver({
+      statusCode: this.statusCode,
+      headers: this.headers,
+      body: chunks ? Buffer.concat(chunks) : body,
+    });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    if (this.reply.sent) return;
-    this.reply.send(this.failure(error));
+    this.fail(error);
   }
 }

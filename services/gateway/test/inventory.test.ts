@@ -4,7 +4,9 @@
  */
 import { createPgliteDb } from '@shipshape/db/pglite';
 import { createInventoryService } from '@shipshape/inventory';
-import { createLogger, type Service } from '@shipshape/platform';
+import { Writable } from 'node:stream';
+import { type Service } from '@shipshape/platform';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startGateway, startUpstream, type RunningGateway, type TestUpstream } from './helpers.js';
 
@@ -13,11 +15,19 @@ describe('movies through the gateway to the real inventory service', () => {
   let inventoryUrl: string;
   let billing: TestUpstream;
   let gateway: RunningGateway;
+  // Inventory's log lines, to follow a request from the gateway into inventory.
+  const inventoryLog: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
+    const logStream = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) inventoryLog.push(JSON.parse(line));
+        done();
+      },
+    });
     inventory = await createInventoryService({
       db: await createPgliteDb(),
-      logger: createLogger('inventory', 'silent'),
+      logger: pino({ level: 'info' }, logStream),
     });
     inventoryUrl = await inventory.start(0, '127.0.0.1');
     billing = await startUpstream();
@@ -63,6 +73,28 @@ describe('movies through the gateway to the real inventory service', () => {
       expect(proxied.headers.get('x-total-count'), path).toBe(direct.headers.get('x-total-count'));
       expect(await proxied.text(), path).toBe(await direct.text());
     }
+  });
+
+  it('answers lookups that arrive together each as inventory answers it, and inventory logs their request ids', async () => {
+    const ids: number[] = [];
+    for (const title of ['One', 'Two', 'Three'])
+      ids.push((await call(gateway.url, 'POST', '/api/movies', { title })).body.id);
+    const paths = [...ids, ids[0]!, 999_999, ids[2]!].map((id) => `/api/movies/${id}`);
+    const proxied = await Promise.all(
+      paths.map((path, index) => call(gateway.url, 'GET', path, undefined, { 'x-request-id': `together-${index}` })),
+    );
+    for (const [index, path] of paths.entries()) {
+      const direct = await call(inventoryUrl, 'GET', path);
+      expect({ path, status: proxied[index]!.status, text: proxied[index]!.text }).toEqual({
+        path,
+        status: direct.status,
+        text: direct.text,
+      });
+    }
+    const logged = inventoryLog
+      .filter((line) => String(line.url).startsWith('/internal/movies'))
+      .flatMap((line) => line.requestIds as string[]);
+    expect(logged).toEqual(expect.arrayContaining(paths.map((_, index) => `together-${index}`)));
   });
 
   it('stores a title verbatim and matches it literally', async () => {

@@ -40,6 +40,23 @@ function writeInPieces(response: http.ServerResponse, body: string): void {
   next();
 }
 
+/**
+ * Inventory's batched lookup, as the stand-in answers it: ids up to 100 are movies, others are not.
+ * A lookup that includes id 503 fails as inventory does when its database is down; one that includes
+ * 502 answers one movie too few.
+ */
+function answerLookup(url: string, response: http.ServerResponse): void {
+  const ids = new URLSearchParams(url.split('?')[1]).get('ids')!.split(',').map(Number);
+  response.setHeader('content-type', 'application/json; charset=utf-8');
+  if (ids.includes(503)) {
+    response.statusCode = 503;
+    response.setHeader('retry-after', '9');
+    return void response.end('{"error":"The movies database is unavailable, try again later","details":[]}');
+  }
+  const movies = ids.map((id) => (id <= 100 ? { id, title: `Movie ${id}`, description: '' } : null));
+  response.end(JSON.stringify(ids.includes(502) ? movies.slice(1) : movies));
+}
+
 describe('forwarding to upstream services', () => {
   let inventory: TestUpstream;
   let billing: TestUpstream;
@@ -49,6 +66,7 @@ describe('forwarding to upstream services', () => {
     inventory = await startUpstream((request, response) => {
       if (request.url === '/health') return void response.end('{"status":"ok"}');
       if (request.url.startsWith('/api/movies?title=big')) return void writeInPieces(response, bigBody);
+      if (request.url.startsWith('/internal/movies?ids=')) return void answerLookup(request.url, response);
       response.statusCode = request.method === 'POST' ? 201 : 200;
       response.setHeader('content-type', 'application/json; charset=utf-8');
       response.setHeader('x-total-count', '42');
@@ -121,6 +139,75 @@ describe('forwarding to upstream services', () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(inventory.received[0]).toMatchObject({ method: 'DELETE', url: '/api/movies/3' });
     expect(inventory.received[0]!.headers['x-request-id']).toBe(id);
+  });
+
+  describe('GET /api/movies/:id', () => {
+    /** Starts every GET in the same turn, as requests that arrive together; answers status and body of each. */
+    const getTogether = (ids: number[]) =>
+      Promise.all(
+        ids.map((id, index) =>
+          gateway.service.app
+            .inject({ method: 'GET', url: `/api/movies/${id}`, headers: { 'x-request-id': `client-${index}` } })
+            .then((answer) => ({ status: answer.statusCode, body: answer.json(), headers: answer.headers })),
+        ),
+      );
+
+    it('sends the lookups that arrive together as one request, and answers each client its own movie', async () => {
+      const answers = await getTogether([7, 3, 7, 101]);
+      expect(inventory.received).toHaveLength(1);
+      const [lookup] = inventory.received;
+      expect(lookup).toMatchObject({ method: 'GET', url: '/internal/movies?ids=7,3,7,101' });
+      // Each client request can be followed into inventory's log by its own id.
+      expect(lookup!.headers['x-request-ids']).toBe('client-0,client-1,client-2,client-3');
+
+      expect(answers.map(({ status, body }) => ({ status, body }))).toEqual([
+        { status: 200, body: { id: 7, title: 'Movie 7', description: '' } },
+        { status: 200, body: { id: 3, title: 'Movie 3', description: '' } },
+        { status: 200, body: { id: 7, title: 'Movie 7', description: '' } },
+        {
+          status: 404,
+          body: { error: 'Movie 101 not found', details: [{ path: 'params.id', message: 'no movie has id 101' }] },
+        },
+      ]);
+      expect(answers.map(({ headers }) => headers['x-request-id'])).toEqual([0, 1, 2, 3].map((i) => `client-${i}`));
+      expect(answers.every(({ headers }) => headers['content-type'] === 'application/json; charset=utf-8')).toBe(true);
+    });
+
+    it('does not let clients call the lookup itself', async () => {
+      expect((await call(gateway.url, 'GET', '/internal/movies?ids=1')).status).toBe(404);
+      expect(inventory.received).toHaveLength(0);
+    });
+
+    it('sends a lookup at once, without waiting for others', async () => {
+      const answer = await call(gateway.url, 'GET', '/api/movies/5');
+      expect(answer.body).toEqual({ id: 5, title: 'Movie 5', description: '' });
+      expect(inventory.received.map(({ url }) => url)).toEqual(['/internal/movies?ids=5']);
+    });
+
+    it('sends at most 100 ids in one lookup', async () => {
+      const ids = Array.from({ length: 250 }, (_, index) => (index % 100) + 1);
+      const answers = await getTogether(ids);
+      expect(answers.map(({ body }) => body.id)).toEqual(ids);
+      const sizes = inventory.received.map(({ url }) => url.split('=')[1]!.split(',').length);
+      expect(sizes).toEqual([100, 100, 50]);
+    });
+
+    it('gives every client of a lookup the failure inventory answered, with its Retry-After', async () => {
+      const answers = await getTogether([1, 503]);
+      for (const answer of answers) {
+        expect(answer.status).toBe(503);
+        expect(answer.headers['retry-after']).toBe('9');
+        expect(answer.body.error).toMatch(/movies database is unavailable/);
+      }
+    });
+
+    it('answers 502 to every client of a lookup that inventory answered with the wrong number of movies', async () => {
+      const answers = await getTogether([1, 502]);
+      for (const answer of answers) {
+        expect(answer.status).toBe(502);
+        expect(answer.body.error).toMatch(/inventory answered 2 movie lookups with something else/);
+      }
+    });
   });
 
   it('forwards GET /api/orders to billing GET /orders with the query', async () => {

@@ -226,6 +226,31 @@ describe.each(backends)('movies API on $name', ({ enabled, open }) => {
     });
   });
 
+  describe.skipIf(!enabled)("GET /internal/movies (the gateway's batched lookups)", () => {
+    it('answers the movie of each id in the order asked, null where there is none, repeats included', async () => {
+      const alien = await create('Alien', 'In space');
+      const heat = await create('Heat');
+      const missing = heat.id + 1000;
+      const answer = await api('GET', `/internal/movies?ids=${heat.id},${missing},${alien.id},${heat.id}`);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual([heat, null, alien, heat]);
+      // Each entry is what GET /api/movies/:id answers for that id.
+      expect(answer.body[0]).toEqual((await api('GET', `/api/movies/${heat.id}`)).body);
+    });
+
+    it('answers 100 ids at once and refuses more, or anything but positive integers, naming ids', async () => {
+      const { id } = await create('Alien');
+      const hundred = Array.from({ length: 100 }, () => id).join(',');
+      expect((await api('GET', `/internal/movies?ids=${hundred}`)).body).toHaveLength(100);
+      for (const ids of [`${hundred},${id}`, '', 'a', '1,,2', '0', '1.5', '-1', '2147483648', '1,2,']) {
+        const answer = await api('GET', `/internal/movies?ids=${ids}`);
+        expect({ ids, status: answer.status }).toEqual({ ids, status: 400 });
+        expect(answer.body.error).toContain('ids');
+      }
+      expect((await api('GET', '/internal/movies')).status).toBe(400);
+    });
+  });
+
   describe.skipIf(!enabled)('bad input: a 4xx naming the problem, and nothing stored', () => {
     const tooBig = { title: 'Ok', description: 'x'.repeat(70_000) };
     // [method, url, body, status, the field (or problem) the answer must name]

@@ -9,17 +9,19 @@ import {
 } from '@shipshape/contracts';
 import type { AppServer } from '@shipshape/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { MovieLookups } from '../movieLookups.js';
 import type { Upstream } from '../upstream.js';
 import { bodyErrors, clientErrors, noContent, upstreamErrors } from './schemas.js';
 
 const tags = ['movies'];
 const notFound = { 404: errorResponseSchema.describe('No movie has this id') };
+const badUpstreamAnswer = { 502: errorResponseSchema.describe('Inventory answered something the gateway cannot use') };
 
 /**
  * The movies API, declared here with the shared schemas so that requests are validated at the edge
  * and documented, then forwarded as they came (same path, query and body bytes) to inventory.
  */
-export function registerMovieRoutes(app: AppServer, inventory: Upstream): void {
+export function registerMovieRoutes(app: AppServer, inventory: Upstream, movieLookups: MovieLookups): void {
   // Inventory serves the same paths, so the raw URL (path and query) is forwarded unchanged.
   const forward = (request: FastifyRequest, reply: FastifyReply) => inventory.forward(request, reply, request.url);
   const forwardWithBody = (request: FastifyRequest, reply: FastifyReply) =>
@@ -73,10 +75,10 @@ export function registerMovieRoutes(app: AppServer, inventory: Upstream): void {
         tags,
         summary: 'Get a movie',
         params: movieIdParamsSchema,
-        response: { 200: movieSchema, ...clientErrors, ...notFound, ...upstreamErrors },
+        response: { 200: movieSchema, ...clientErrors, ...notFound, ...upstreamErrors, ...badUpstreamAnswer },
       },
     },
-    forward,
+    (request, reply) => movieLookups.answer(reply, request.params.id, request.id),
   );
 
   app.put(

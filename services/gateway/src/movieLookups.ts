@@ -1,0 +1,89 @@
+import {
+  LOOKUP_REQUEST_IDS_HEADER,
+  MAX_LOOKUP_IDS,
+  MOVIE_LOOKUP_PATH,
+  movieNotFound,
+  type Movie,
+} from '@shipshape/contracts';
+import { BadGatewayError, type Logger } from '@shipshape/platform';
+import type { FastifyReply } from 'fastify';
+import { sendAnswer, type Upstream, type UpstreamAnswer } from './upstream.js';
+
+/** Answers `GET /api/movies/:id` from inventory, several client requests per upstream request. */
+export interface MovieLookups {
+  answer(reply: FastifyReply, id: number, requestId: string): void;
+}
+
+type Waiter = { reply: FastifyReply; id: number; requestId: string };
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * A request collapser: the `GET /api/movies/:id` requests that arrive in one event-loop turn go to
+ * inventory as one `GET /internal/movies?ids=…`, and each client gets what inventory answers to
+ * `GET /api/movies/:id` (the movie, or the same 404). Why: every HTTP message between two processes
+ * costs a write and a wake-up, which on a small machine cost more than the rest of a lookup
+ * (docs/performance.md). A lone request still goes out after one turn, so it waits for nothing;
+ * under load a turn holds several.
+ */
+export function createMovieLookups(inventory: Upstream, logger: Logger): MovieLookups {
+  let pending: Waiter[] = [];
+  let flushScheduled = false;
+
+  function flush(): void {
+    flushScheduled = false;
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    void lookUp(batch);
+  }
+
+  async function lookUp(batch: Waiter[]): Promise<void> {
+    let answer: UpstreamAnswer;
+    try {
+      answer = await inventory.get(`${MOVIE_LOOKUP_PATH}?ids=${batch.map((waiter) => waiter.id).join(',')}`, {
+        [LOOKUP_REQUEST_IDS_HEADER]: batch.map((waiter) => waiter.requestId).join(','),
+      });
+    } catch (error) {
+      for (const { reply } of batch) reply.send(error); // 503 or 504, as for a forwarded request
+      return;
+    }
+    if (answer.statusCode !== 200) {
+      // Inventory's own failure (its database down, say) is every client's answer, as it would be forwarded.
+      for (const { reply } of batch) sendAnswer(reply, answer);
+      return;
+    }
+    let movies: unknown;
+    try {
+      movies = JSON.parse(String(answer.body));
+    } catch {
+      // Reported below as not being a list.
+    }
+    if (!Array.isArray(movies) || movies.length !== batch.length) {
+      const error = new BadGatewayError(
+        `Upstream service inventory answered ${batch.length} movie lookups with something else`,
+      );
+      logger.error({ err: error, body: String(answer.body).slice(0, 200) }, error.message);
+      for (const { reply } of batch) reply.send(error);
+      return;
+    }
+    batch.forEach(({ reply, id }, index) => {
+      const movie = movies[index] as Movie | null;
+      reply
+        .code(movie ? 200 : 404)
+        .header('content-type', JSON_CONTENT_TYPE)
+        .send(JSON.stringify(movie ?? movieNotFound(id)));
+    });
+  }
+
+  return {
+    answer(reply, id, requestId) {
+      pending.push({ reply, id, requestId });
+      if (pending.length >= MAX_LOOKUP_IDS) flush();
+      else if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    },
+  };
+}
