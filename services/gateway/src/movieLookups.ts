@@ -6,15 +6,15 @@ import {
   type Movie,
 } from '@shipshape/contracts';
 import { BadGatewayError, type Logger } from '@shipshape/platform';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendAnswer, type Upstream, type UpstreamAnswer } from './upstream.js';
 
 /** Answers `GET /api/movies/:id` from inventory, several client requests per upstream request. */
 export interface MovieLookups {
-  answer(reply: FastifyReply, id: number, requestId: string): void;
+  answer(request: FastifyRequest, reply: FastifyReply, id: number): void;
 }
 
-type Waiter = { reply: FastifyReply; id: number; requestId: string };
+type Waiter = { request: FastifyRequest; reply: FastifyReply; id: number };
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
@@ -29,6 +29,7 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 export function createMovieLookups(inventory: Upstream, logger: Logger): MovieLookups {
   let pending: Waiter[] = [];
   let flushScheduled = false;
+  let warnedOfOldInventory = false;
 
   function flush(): void {
     flushScheduled = false;
@@ -42,10 +43,20 @@ export function createMovieLookups(inventory: Upstream, logger: Logger): MovieLo
     let answer: UpstreamAnswer;
     try {
       answer = await inventory.get(`${MOVIE_LOOKUP_PATH}?ids=${batch.map((waiter) => waiter.id).join(',')}`, {
-        [LOOKUP_REQUEST_IDS_HEADER]: batch.map((waiter) => waiter.requestId).join(','),
+        [LOOKUP_REQUEST_IDS_HEADER]: batch.map((waiter) => waiter.request.id).join(','),
       });
     } catch (error) {
       for (const { reply } of batch) reply.send(error); // 503 or 504, as for a forwarded request
+      return;
+    }
+    if (answer.statusCode === 404) {
+      // An inventory older than the lookup route (the gateway upgraded first, during a rolling update):
+      // each request is forwarded on its own, as before the collapser, so clients notice nothing.
+      if (!warnedOfOldInventory) {
+        warnedOfOldInventory = true;
+        logger.warn(`inventory does not know ${MOVIE_LOOKUP_PATH}; forwarding movie lookups one by one until it does`);
+      }
+      for (const { request, reply } of batch) inventory.forward(request, reply, request.url);
       return;
     }
     if (answer.statusCode !== 200) {
@@ -77,8 +88,8 @@ export function createMovieLookups(inventory: Upstream, logger: Logger): MovieLo
   }
 
   return {
-    answer(reply, id, requestId) {
-      pending.push({ reply, id, requestId });
+    answer(request, reply, id) {
+      pending.push({ request, reply, id });
       if (pending.length >= MAX_LOOKUP_IDS) flush();
       else if (!flushScheduled) {
         flushScheduled = true;

@@ -234,6 +234,41 @@ describe('forwarding to upstream services', () => {
   });
 });
 
+describe('an inventory older than the batched lookups', () => {
+  let inventory: TestUpstream;
+  let gateway: RunningGateway;
+
+  beforeAll(async () => {
+    // Knows GET /api/movies/:id but not /internal/movies, as inventory did before the collapser.
+    inventory = await startUpstream((request, response) => {
+      if (request.url === '/health') return void response.end('{"status":"ok"}');
+      response.setHeader('content-type', 'application/json; charset=utf-8');
+      const id = /^\/api\/movies\/(\d+)$/.exec(request.url)?.[1];
+      if (!id) {
+        response.statusCode = 404;
+        return void response.end(`{"error":"Route GET ${request.url.split('?')[0]} not found","details":[]}`);
+      }
+      response.end(JSON.stringify({ id: Number(id), title: `Movie ${id}`, description: '' }));
+    });
+    gateway = await startGateway(
+      { INVENTORY_URL: inventory.url, BILLING_URL: inventory.url },
+      { queue: testQueue.queue },
+    );
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await inventory?.close();
+  });
+
+  it('forwards each GET /api/movies/:id on its own, with its request id, when inventory does not know the lookup', async () => {
+    const answer = await call(gateway.url, 'GET', '/api/movies/7', undefined, { 'x-request-id': 'old-7' });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ id: 7, title: 'Movie 7', description: '' });
+    expect(inventory.received.map(({ url }) => url)).toEqual(['/internal/movies?ids=7', '/api/movies/7']);
+    expect(inventory.received[1]!.headers['x-request-id']).toBe('old-7');
+  });
+});
+
 describe('upstream down or too slow', () => {
   let slow: TestUpstream;
   let gateway: RunningGateway;

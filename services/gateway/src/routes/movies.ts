@@ -78,7 +78,7 @@ export function registerMovieRoutes(app: AppServer, inventory: Upstream, movieLo
         response: { 200: movieSchema, ...clientErrors, ...notFound, ...upstreamErrors, ...badUpstreamAnswer },
       },
     },
-    (request, reply) => movieLookups.answer(reply, request.params.id, request.id),
+    (request, reply) => movieLookups.answer(request, reply, request.params.id),
   );
 
   app.put(
