@@ -19,7 +19,8 @@ const badUpstreamAnswer = { 502: errorResponseSchema.describe('Inventory answere
 
 /**
  * The movies API, declared here with the shared schemas so that requests are validated at the edge
- * and documented, then forwarded as they came (same path, query and body bytes) to inventory.
+ * and documented, then forwarded as they came (same path, query and body bytes) to inventory; only
+ * `GET /api/movies/:id` goes through the collapser (movieLookups.ts), which answers it alike.
  */
 export function registerMovieRoutes(app: AppServer, inventory: Upstream, movieLookups: MovieLookups): void {
   // Inventory serves the same paths, so the raw URL (path and query) is forwarded unchanged.
