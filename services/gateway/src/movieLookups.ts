@@ -27,12 +27,12 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
  * under load a turn holds several.
  */
 export function createMovieLookups(inventory: Upstream, logger: Logger): MovieLookups {
+  // The first request of a batch schedules its flush at the end of the turn; a batch that fills up
+  // first goes at once, and the next request starts a new one (the flush then finds it, or nothing).
   let pending: Waiter[] = [];
-  let flushScheduled = false;
   let warnedOfOldInventory = false;
 
   function flush(): void {
-    flushScheduled = false;
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
@@ -89,12 +89,8 @@ export function createMovieLookups(inventory: Upstream, logger: Logger): MovieLo
 
   return {
     answer(request, reply, id) {
-      pending.push({ request, reply, id });
+      if (pending.push({ request, reply, id }) === 1) setImmediate(flush);
       if (pending.length >= MAX_LOOKUP_IDS) flush();
-      else if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flush);
-      }
     },
   };
 }
