@@ -178,8 +178,8 @@ async function main() {
   // The ceiling runs right before each scenario, and the ratios divide by the median of all its runs:
   // on a shared machine the ceiling was seen to move by half between runs minutes apart (17,800 to
   // 33,800 requests/s), far more than the scenarios, so one ceiling run per round made the ratios swing.
-  const [ceilingScenario] = selected;
-  const measured = selected.slice(1);
+  const ceilingScenario = selected.find(({ name }) => name === 'ceiling');
+  const measured = selected.filter((scenario) => scenario !== ceilingScenario);
   const plan = measured.length ? measured.flatMap((scenario) => [ceilingScenario, scenario]) : [ceilingScenario];
   rounds: for (let round = 1; round <= options.rounds; round++) {
     if (options.rounds > 1) progress.log(`round ${round} of ${options.rounds}`);
