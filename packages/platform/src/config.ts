@@ -11,7 +11,7 @@ export class ConfigError extends Error {
  * Parses the environment once against a zod object schema. Every missing or invalid variable is
  * reported together, so an operator fixes them all in one go instead of one per restart.
  */
-export function parseConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function parseConfig<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv = process.env): T {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -24,7 +24,7 @@ export function parseConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Proces
 }
 
 /** `parseConfig` for entry points: prints the problems and exits 1 instead of throwing. */
-export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function loadConfig<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv = process.env): T {
   try {
     return parseConfig(schema, env);
   } catch (error) {
@@ -63,6 +63,14 @@ export const env = {
       .default(defaultValue ? 'true' : 'false')
       .transform((value) => value === 'true' || value === '1' || value === 'yes'),
 };
+
+/** What every service reads, whatever else it needs. */
+export interface BaseServiceConfig {
+  PORT: number;
+  HOST: string;
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  SHUTDOWN_TIMEOUT_MS: number;
+}
 
 /** Variables every HTTP service reads. */
 export function baseServiceConfig(defaultPort: number) {

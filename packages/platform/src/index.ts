@@ -1,3 +1,4 @@
+export * from './batcher.js';
 export * from './config.js';
 export * from './errors.js';
 export * from './logger.js';
@@ -5,3 +6,4 @@ export * from './metrics.js';
 export * from './server.js';
 export * from './shutdown.js';
 export * from './timeouts.js';
+export * from './runService.js';

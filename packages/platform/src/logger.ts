@@ -1,38 +1,30 @@
 import { destination, pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { createBatcher } from './batcher.js';
 
 export type { Logger };
 
-/** Past this many characters gathered in one turn, they are written at once rather than at its end. */
-const MAX_PENDING = 64 * 1024;
+/** Past this many lines gathered in one turn, they are written at once rather than at its end. */
+const MAX_LINES_PER_WRITE = 256;
 
 /**
  * Every logger of the process writes to stdout through this: the lines of one event-loop turn are
- * gathered and handed to pino's own stdout destination (synchronous, safe with pipes) in one write
- * when the turn is over. At `info` every request logs a line, and a write per line measured 13 µs
- * more CPU per request in the gateway and 6 µs in inventory (movies.get, docs/performance.md). One
- * buffer for the process, because the embedded mode runs several services' loggers side by side.
+ * handed to pino's own stdout destination (synchronous, safe with pipes) in one write when the turn is
+ * over, since a write per line was a measurable share of a request's CPU at `info`
+ * (docs/decisions/0005-one-write-log-batching.md). One buffer for the process, because the embedded
+ * mode runs several services' loggers side by side.
  */
 let turnBufferedStdout: DestinationStream | undefined;
 
 function processStdout(): DestinationStream {
   if (!turnBufferedStdout) {
     const stdout = destination({ dest: 1, sync: true });
-    let pending = '';
-    const flush = () => {
-      if (pending === '') return;
-      const text = pending;
-      pending = '';
-      stdout.write(text);
-    };
+    const lines = createBatcher<string>({
+      send: (batch) => void stdout.write(batch.join('')),
+      maxBatchSize: MAX_LINES_PER_WRITE,
+    });
     // A line logged just before `process.exit` (a fatal error, the end of a shutdown) is still written.
-    process.on('exit', flush);
-    turnBufferedStdout = {
-      write(line: string) {
-        if (pending === '') setImmediate(flush);
-        pending += line;
-        if (pending.length > MAX_PENDING) flush();
-      },
-    };
+    process.on('exit', () => lines.flush());
+    turnBufferedStdout = { write: (line: string) => lines.add(line) };
   }
   return turnBufferedStdout;
 }

@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import { loadConfig, type BaseServiceConfig } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import type { Service } from './server.js';
+import { closeInOrder, exitOnSignal } from './shutdown.js';
+
+/** A connection a service is given: a database pool, a broker connection, a cache client. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * What every `create<Name>Service` takes: its parsed config, a logger, and the connections it is
+ * given. The lifecycle rule (docs/adding-a-service.md): whoever creates a connection closes it, so a
+ * service's `close()` stops its own work and never closes what it was given.
+ */
+export type ServiceDeps<Config, C extends object = Record<never, never>> = {
+  config: Config;
+  logger: Logger;
+} & C;
+
+/** The connections part of a service's dependencies: everything but its config and logger. */
+export type ConnectionsOf<Deps> = Omit<Deps, 'config' | 'logger'>;
+
+export interface ServiceDefinition<Config extends BaseServiceConfig, Deps extends ServiceDeps<unknown>> {
+  /** The service's name: its `service` field in logs and metrics. */
+  name: string;
+  /** Its whole environment as a process of its own: its settings and those of its connections. */
+  configSchema: z.ZodType<Config>;
+  /** Opens the connections the service is given; `runService` closes them after the service. */
+  connect(config: NoInfer<Config>, logger: Logger): ConnectionsOf<Deps> | Promise<ConnectionsOf<Deps>>;
+  create(deps: Deps): Promise<Service>;
+}
+
+/**
+ * A service's `main.ts`: config, logger, connections, service, signal handler, start, one
+ * "<name> listening" line; any failure on the way is logged as fatal and exits 1 after closing what
+ * was opened (an orchestrator restarts the process).
+ */
+export async function runService<Config extends BaseServiceConfig, Deps extends ServiceDeps<unknown>>(
+  definition: ServiceDefinition<Config, Deps> &
+    // The parsed environment must hold every setting the service reads.
+    (Config extends Deps['config'] ? unknown : { configSchema: 'lacks settings that create() reads' }),
+): Promise<void> {
+  const { name } = definition;
+  const config = loadConfig(definition.configSchema);
+  const logger = createLogger(name, config.LOG_LEVEL);
+  let connections: Record<string, Closable> | undefined;
+  let service: Service | undefined;
+  // Connections close in the reverse order of their opening, after the service that uses them.
+  const closeConnections = () =>
+    closeInOrder(
+      Object.values(connections ?? {})
+        .reverse()
+        .map((connection) => () => connection.close()),
+      logger,
+    );
+  const closeAll = () => closeInOrder([async () => service?.close(), closeConnections], logger);
+
+  try {
+    const opened = await definition.connect(config, logger);
+    connections = opened as Record<string, Closable>;
+    service = await definition.create({ config, logger, ...opened } as unknown as Deps);
+    exitOnSignal(logger, config.SHUTDOWN_TIMEOUT_MS, closeAll);
+    const url = await service.start(config.PORT, config.HOST);
+    logger.info({ url }, `${name} listening`);
+  } catch (error) {
+    logger.fatal({ err: error }, `${name} failed to start`);
+    await closeAll().catch(() => {});
+    process.exit(1);
+  }
+}
