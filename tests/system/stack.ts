@@ -18,8 +18,8 @@ export const scripts = {
   inventory: path.join(root, 'services/inventory/dist/main.js'),
   billing: path.join(root, 'services/billing/dist/main.js'),
   gateway: path.join(root, 'services/gateway/dist/main.js'),
-  embedded: path.join(root, 'packages/launcher/dist/embedded.js'),
-  native: path.join(root, 'packages/launcher/dist/native.js'),
+  embedded: path.join(root, 'apps/launcher/dist/embedded.js'),
+  native: path.join(root, 'apps/launcher/dist/native.js'),
 };
 
 export interface Stack {

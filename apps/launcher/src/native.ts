@@ -1,33 +1,41 @@
 /**
- * Native mode: every service as its own process against real servers (PostgreSQL, RabbitMQ), as in
- * production but without containers. Creates the services' databases when they are missing.
+ * Native mode: every service of the registry as its own process against real servers (PostgreSQL,
+ * RabbitMQ), as in production but without containers. Creates the services' databases when missing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { z } from 'zod';
-import { createLogger, env, loadConfig } from '@shipshape/platform';
+import { createLogger, env, loadConfig, redactUrl } from '@shipshape/platform';
+import { envPrefix, localEnvironment, portVariables, services, type ServiceEntry } from './registry.js';
+
+/** `<NAME>_DATABASE` of every service that keeps data in PostgreSQL: its database on the server. */
+const databaseVariables = Object.fromEntries(
+  services
+    .filter((service) => service.needs.includes('db'))
+    .map((service) => [
+      `${envPrefix(service.name)}_DATABASE`,
+      z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lower-case identifier')
+        .default(`shipshape_${service.name.replace(/-/g, '_')}`),
+    ]),
+);
 
 const config = loadConfig(
   z.object({
     POSTGRES_URL: env.url(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/postgres'),
     AMQP_URL: env.url(['amqp', 'amqps']).default('amqp://guest:guest@127.0.0.1:5672'),
-    INVENTORY_DATABASE: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_]*$/)
-      .default('shipshape_inventory'),
-    BILLING_DATABASE: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_]*$/)
-      .default('shipshape_billing'),
-    GATEWAY_PORT: env.port(3000),
-    INVENTORY_PORT: env.port(3001),
-    BILLING_PORT: env.port(3002),
-    HOST: z.string().default('127.0.0.1'),
-    LOG_LEVEL: z.string().default('info'),
+    ...databaseVariables,
+    ...portVariables,
+    HOST: z.string().min(1).default('127.0.0.1'),
+    LOG_LEVEL: env.logLevel(),
   }),
 );
+const settings = config as unknown as Record<string, string & number>;
 const logger = createLogger('launcher', 'info');
+
+const databaseOf = (service: ServiceEntry) => settings[`${envPrefix(service.name)}_DATABASE`]!;
 
 function databaseUrl(name: string): string {
   const url = new URL(config.POSTGRES_URL);
@@ -51,38 +59,23 @@ async function ensureDatabases(names: string[]): Promise<void> {
   }
 }
 
+/** What `service` is started with: where it listens, where the others are, and its connections. */
+function environmentOf(service: ServiceEntry): Record<string, string> {
+  return {
+    LOG_LEVEL: config.LOG_LEVEL,
+    ...localEnvironment(service, settings, config.HOST),
+    ...(service.needs.includes('db') ? { DATABASE_URL: databaseUrl(databaseOf(service)) } : {}),
+    ...(service.needs.includes('queue') ? { AMQP_URL: config.AMQP_URL } : {}),
+  };
+}
+
 const serviceScript = (name: string) =>
   fileURLToPath(new URL(`../../../services/${name}/dist/main.js`, import.meta.url));
-const local = (port: number) => `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
-
-const services: Array<{ name: string; env: Record<string, string> }> = [
-  {
-    name: 'inventory',
-    env: { PORT: String(config.INVENTORY_PORT), DATABASE_URL: databaseUrl(config.INVENTORY_DATABASE) },
-  },
-  {
-    name: 'billing',
-    env: {
-      PORT: String(config.BILLING_PORT),
-      DATABASE_URL: databaseUrl(config.BILLING_DATABASE),
-      AMQP_URL: config.AMQP_URL,
-    },
-  },
-  {
-    name: 'gateway',
-    env: {
-      PORT: String(config.GATEWAY_PORT),
-      AMQP_URL: config.AMQP_URL,
-      INVENTORY_URL: local(config.INVENTORY_PORT),
-      BILLING_URL: local(config.BILLING_PORT),
-    },
-  },
-];
 
 try {
-  await ensureDatabases([config.INVENTORY_DATABASE, config.BILLING_DATABASE]);
+  await ensureDatabases(services.filter((service) => service.needs.includes('db')).map(databaseOf));
 } catch (error) {
-  logger.fatal({ err: error, url: config.POSTGRES_URL }, 'PostgreSQL is not reachable; is it running?');
+  logger.fatal({ err: error, url: redactUrl(config.POSTGRES_URL) }, 'PostgreSQL is not reachable; is it running?');
   process.exit(1);
 }
 
@@ -97,7 +90,7 @@ function stopAll(signal: NodeJS.Signals): void {
 
 for (const service of services) {
   const child = spawn(process.execPath, [serviceScript(service.name)], {
-    env: { ...process.env, HOST: config.HOST, LOG_LEVEL: config.LOG_LEVEL, ...service.env },
+    env: { ...process.env, ...environmentOf(service) },
     stdio: 'inherit',
     // A group of its own: Ctrl-C in a terminal signals the whole foreground group, and a service that got
     // both the terminal's SIGINT and the launcher's SIGTERM would take the second as "exit now".
@@ -123,11 +116,6 @@ process.on('exit', () => {
 });
 
 logger.info(
-  {
-    api: local(config.GATEWAY_PORT),
-    docs: `${local(config.GATEWAY_PORT)}/docs`,
-    inventory: local(config.INVENTORY_PORT),
-    billing: local(config.BILLING_PORT),
-  },
+  Object.fromEntries(services.map((service) => [service.name, environmentOf(service).PORT])),
   'native mode: services starting (Ctrl-C stops them)',
 );

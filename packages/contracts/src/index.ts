@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './movies.js';
 export * from './orders.js';
+export * from './services.js';

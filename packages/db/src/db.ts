@@ -1,3 +1,5 @@
+import { ServiceUnavailableError } from '@shipshape/platform';
+
 /**
  * The one interface data access is written against. The PostgreSQL server (pg) and the embedded
  * PostgreSQL (PGlite) both implement it, so every repository runs unchanged on either.
@@ -20,6 +22,17 @@ export interface Db extends SqlExecutor {
   /** Resolves when the database answers; used by `/ready`. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * A query failed because the database could not be reached or could not serve, not because of the
+ * query. A `ServiceUnavailableError`, so every service answers it alike: 503 with `Retry-After`. The
+ * server adapter throws it; repositories need not map anything.
+ */
+export class DatabaseUnavailableError extends ServiceUnavailableError {
+  constructor(label: string, cause: unknown) {
+    super(`The ${label} database is unavailable, try again later`, 5, { cause });
+  }
 }
 
 /** SQLSTATE codes that callers branch on. */
@@ -58,6 +71,7 @@ const UNAVAILABLE_MESSAGES =
  * than because of the query: the caller should answer "try again later" (503), not a bug (500).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return true;
   const code = pgErrorCode(error);
   if (
     code !== undefined &&

@@ -1,5 +1,6 @@
+import { env } from '@shipshape/platform';
 import pg from 'pg';
-import type { Db, QueryResult, SqlExecutor } from './db.js';
+import { DatabaseUnavailableError, isDatabaseUnavailable, type Db, type QueryResult, type SqlExecutor } from './db.js';
 
 export interface PgDbOptions {
   connectionString: string;
@@ -8,6 +9,8 @@ export interface PgDbOptions {
   connectionTimeoutMs?: number;
   statementTimeoutMs?: number;
   applicationName?: string;
+  /** What the database holds, as a 503 names it ("The movies database is unavailable"); default "service". */
+  label?: string;
 }
 
 // PostgreSQL bigint and numeric arrive as strings by default; counts and ids here fit in a double.
@@ -36,6 +39,11 @@ async function run<Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: u
 }
 
 export function createPgDb(options: PgDbOptions): Db {
+  const label = options.label ?? 'service';
+  /** A database that cannot be reached is the caller's 503, decided here once for every repository. */
+  const unavailable = (error: unknown): never => {
+    throw isDatabaseUnavailable(error) ? new DatabaseUnavailableError(label, error) : error;
+  };
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
@@ -49,12 +57,12 @@ export function createPgDb(options: PgDbOptions): Db {
   pool.on('error', () => {});
 
   return {
-    query: (sql, params) => run(pool, sql, params),
+    query: <Row>(sql: string, params?: unknown[]) => run<Row>(pool, sql, params).catch(unavailable),
     async exec(sql) {
-      await pool.query(sql);
+      await pool.query(sql).catch(unavailable);
     },
     async transaction(work) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch(unavailable);
       try {
         await client.query('BEGIN');
         const tx: SqlExecutor = { query: (sql, params) => run(client, sql, params) };
@@ -66,7 +74,7 @@ export function createPgDb(options: PgDbOptions): Db {
         await client.query('ROLLBACK').catch(() => {});
         // A connection whose transaction failed may be broken; do not hand it out again.
         client.release(error instanceof Error ? error : true);
-        throw error;
+        return unavailable(error);
       }
     },
     async ping() {
@@ -74,4 +82,25 @@ export function createPgDb(options: PgDbOptions): Db {
     },
     close: () => pool.end(),
   };
+}
+
+/** The variables of a service that keeps its data in PostgreSQL (read by its config schema). */
+export const postgresEnv = {
+  DATABASE_URL: env.url(['postgres', 'postgresql']),
+  /** Connections the service keeps to PostgreSQL; each replica holds up to this many. */
+  DATABASE_POOL_SIZE: env.positiveInt(10),
+};
+
+/** The pool a service's `main.ts` opens from its config; `label` names the data in a 503. */
+export function connectPostgres(
+  config: { DATABASE_URL: string; DATABASE_POOL_SIZE: number },
+  applicationName: string,
+  label: string,
+): Db {
+  return createPgDb({
+    connectionString: config.DATABASE_URL,
+    maxConnections: config.DATABASE_POOL_SIZE,
+    applicationName,
+    label,
+  });
 }

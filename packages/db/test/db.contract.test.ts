@@ -226,8 +226,8 @@ describe.each(adapters)('Db contract: $name', ({ enabled, setup, sharedByInstanc
     it('applies pending migrations once, in version order, and records them', async () => {
       const name = table('films');
       const ledger = `${name}_migrations`;
-      expect(await runMigrations(db, ledger, migrationsFor(name))).toEqual([1, 2]);
-      expect(await runMigrations(db, ledger, migrationsFor(name))).toEqual([]);
+      expect(await runMigrations(db, { owner: name, migrations: migrationsFor(name) })).toEqual([1, 2]);
+      expect(await runMigrations(db, { owner: name, migrations: migrationsFor(name) })).toEqual([]);
       await db.query(`INSERT INTO ${name} (title) VALUES ($1)`, ['Alien']);
       expect((await db.query(`SELECT title, rating FROM ${name}`, [])).rows).toEqual([{ title: 'Alien', rating: 0 }]);
       const { rows } = await db.query(`SELECT version, name FROM ${ledger} ORDER BY version`, []);
@@ -237,30 +237,33 @@ describe.each(adapters)('Db contract: $name', ({ enabled, setup, sharedByInstanc
       ]);
 
       const third: Migration = { version: 3, name: 'add year', sql: `ALTER TABLE ${name} ADD COLUMN year int;` };
-      expect(await runMigrations(db, ledger, [...migrationsFor(name), third])).toEqual([3]);
+      expect(await runMigrations(db, { owner: name, migrations: [...migrationsFor(name), third] })).toEqual([3]);
     });
 
     it('applies nothing of a batch in which one migration fails', async () => {
       const name = table('broken');
-      const ledger = `${name}_migrations`;
       const broken: Migration = { version: 3, name: 'typo', sql: `ALTER TABLE ${name} ADD COLUMN oops nosuchtype;` };
-      await expect(runMigrations(db, ledger, [...migrationsFor(name), broken])).rejects.toThrow(/nosuchtype/);
+      await expect(runMigrations(db, { owner: name, migrations: [...migrationsFor(name), broken] })).rejects.toThrow(
+        /nosuchtype/,
+      );
       const { rows } = await db.query(`SELECT to_regclass($1)::text AS found`, [name]);
       expect(rows).toEqual([{ found: null }]);
-      expect(await runMigrations(db, ledger, migrationsFor(name))).toEqual([1, 2]);
+      expect(await runMigrations(db, { owner: name, migrations: migrationsFor(name) })).toEqual([1, 2]);
     });
 
-    it('rejects a migrations table name that is not a plain identifier', async () => {
-      await expect(runMigrations(db, 'films; DROP TABLE x', [])).rejects.toThrow(/invalid migrations table/);
+    it('rejects an owner whose migrations table would not be a plain identifier', async () => {
+      await expect(runMigrations(db, { owner: 'films; DROP TABLE x', migrations: [] })).rejects.toThrow(
+        /invalid migrations owner/,
+      );
     });
 
     it('applies each migration once when runMigrations runs concurrently on one Db', async () => {
       const name = table('together');
       const ledger = `${name}_migrations`;
       const results = await Promise.all([
-        runMigrations(db, ledger, migrationsFor(name)),
-        runMigrations(db, ledger, migrationsFor(name)),
-        runMigrations(db, ledger, migrationsFor(name)),
+        runMigrations(db, { owner: name, migrations: migrationsFor(name) }),
+        runMigrations(db, { owner: name, migrations: migrationsFor(name) }),
+        runMigrations(db, { owner: name, migrations: migrationsFor(name) }),
       ]);
       expect(results.flat().sort()).toEqual([1, 2]);
       expect((await db.query(`SELECT count(*) AS n FROM ${ledger}`, [])).rows).toEqual([{ n: 2 }]);
@@ -274,7 +277,7 @@ describe.each(adapters)('Db contract: $name', ({ enabled, setup, sharedByInstanc
         const replicas = await Promise.all([open(), open(), open()]);
         try {
           const results = await Promise.all(
-            replicas.map((replica) => runMigrations(replica, ledger, migrationsFor(name))),
+            replicas.map((replica) => runMigrations(replica, { owner: name, migrations: migrationsFor(name) })),
           );
           expect(results.flat().sort()).toEqual([1, 2]);
           expect(results.filter((applied) => applied.length > 0)).toHaveLength(1);

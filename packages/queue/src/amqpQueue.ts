@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import { redactUrl, withTimeout, type Logger } from '@shipshape/platform';
+import { createBatcher, redactUrl, withTimeout, type Logger } from '@shipshape/platform';
 import {
   QueueUnavailableError,
   deadLetterQueueName,
@@ -48,6 +48,12 @@ interface Link {
   declared: Map<string, Promise<void>>;
   /** Gathers the frames of the publishes made in one event-loop turn into one write; see `batchWrites`. */
   holdWritesForThisTurn: () => void;
+}
+
+/** A delivery with the channel it came on: only that channel can settle it. */
+interface Entry {
+  channel: Channel;
+  message: ConsumeMessage;
 }
 
 interface AmqpConsumer extends Consumer {
@@ -227,38 +233,20 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
     const log = logger.child({ queue });
     let channel: Channel | undefined;
     let consumerTag: string | undefined;
-    let waiting: Array<{ channel: Channel; message: ConsumeMessage }> = [];
-    let inFlight: Promise<void> | undefined;
-    let batchTimer: NodeJS.Timeout | undefined;
-    let batchDue = false;
     let failuresInRow = 0;
     let stopping = false;
     let attaching: Promise<void> | undefined;
     const retryWait = new Signal();
+    // One batch in the handler at a time; deliveries gather meanwhile, and a partial batch waits up to
+    // maxBatchWaitMs for more (the broker's prefetch bounds how many can gather).
+    const batches = createBatcher<Entry>({
+      send: (batch) => handleBatch(batch),
+      maxBatchSize,
+      maxWaitMs: maxBatchWaitMs,
+      onError: (error) => log.error({ err: error }, 'batch handling failed; its deliveries come again'),
+    });
 
-    function schedule(): void {
-      if (stopping || inFlight || waiting.length === 0) return;
-      if (waiting.length < maxBatchSize && !batchDue) {
-        batchTimer ??= setTimeout(() => {
-          batchTimer = undefined;
-          batchDue = true;
-          schedule();
-        }, maxBatchWaitMs);
-        return;
-      }
-      clearTimeout(batchTimer);
-      batchTimer = undefined;
-      batchDue = false;
-      const batch = waiting.splice(0, maxBatchSize);
-      inFlight = handleBatch(batch).finally(() => {
-        inFlight = undefined;
-        // Whatever arrived meanwhile has already waited for a whole batch: hand it over without more delay.
-        batchDue = waiting.length > 0;
-        schedule();
-      });
-    }
-
-    function settle(entry: { channel: Channel; message: ConsumeMessage }, ack: boolean): void {
+    function settle(entry: Entry, ack: boolean): void {
       // An ack on a channel other than the one that delivered would be an unknown delivery tag.
       if (entry.channel !== channel) return;
       try {
@@ -269,7 +257,7 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
       }
     }
 
-    async function handleBatch(batch: Array<{ channel: Channel; message: ConsumeMessage }>): Promise<void> {
+    async function handleBatch(batch: Entry[]): Promise<void> {
       const live = batch.filter((entry) => entry.channel === channel);
       if (live.length === 0) return;
       let outcomes: Outcome[];
@@ -301,7 +289,7 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
           return;
         }
       }
-      const unsettled: Array<{ channel: Channel; message: ConsumeMessage }> = [];
+      const unsettled: Entry[] = [];
       await Promise.all(
         live.map(async (entry, index) => {
           const outcome = outcomes[index]!;
@@ -362,8 +350,8 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
               own.close().catch(() => {});
               return;
             }
-            waiting.push({ channel: own, message });
-            schedule();
+            // After stop() has begun, a delivery is left to the channel's close, which hands it back.
+            if (!stopping) batches.add({ channel: own, message });
           },
           { noAck: false },
         );
@@ -386,18 +374,18 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
       detach() {
         channel = undefined;
         consumerTag = undefined;
-        waiting = [];
+        batches.takePending();
       },
       async stop() {
         if (stopping) return;
         stopping = true;
         consumers.delete(consumer);
-        clearTimeout(batchTimer);
+        batches.takePending();
         retryWait.notify();
         await attaching;
         const own = channel;
         if (own && consumerTag) await own.cancel(consumerTag).catch(() => {});
-        await inFlight;
+        await batches.idle();
         consumer.detach();
         // Closing the channel hands every delivery not yet acknowledged back to the broker.
         await own?.close().catch(() => {});

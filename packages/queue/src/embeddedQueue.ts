@@ -1,5 +1,5 @@
-import { runMigrations, type Db, type Migration } from '@shipshape/db';
-import { createLogger, withTimeout, type Logger } from '@shipshape/platform';
+import { runMigrations, type Db } from '@shipshape/db';
+import { createBatcher, createLogger, withTimeout, type Logger } from '@shipshape/platform';
 import {
   QueueUnavailableError,
   type BatchHandler,
@@ -10,6 +10,7 @@ import {
   type Outcome,
   type OutgoingMessage,
 } from './messageQueue.js';
+import { queueMigrations } from './migrations.js';
 import { backoffDelay, messageOf, Signal } from './shared.js';
 
 export interface EmbeddedQueueOptions {
@@ -32,38 +33,6 @@ export interface EmbeddedQueueOptions {
   maxRetryDelayMs?: number;
   logger?: Logger;
 }
-
-export const MIGRATIONS_TABLE = 'queue_migrations';
-
-export const queueMigrations: Migration[] = [
-  {
-    version: 1,
-    name: 'messages and dead letters',
-    sql: `
-      CREATE TABLE queue_messages (
-        seq bigserial PRIMARY KEY,
-        queue text NOT NULL,
-        message_id text NOT NULL,
-        body bytea NOT NULL,
-        headers jsonb NOT NULL DEFAULT '{}'::jsonb,
-        deliveries integer NOT NULL DEFAULT 0,
-        leased_until timestamptz,
-        enqueued_at timestamptz NOT NULL DEFAULT now()
-      );
-      CREATE INDEX queue_messages_queue_seq ON queue_messages (queue, seq);
-      CREATE TABLE queue_dead_letters (
-        seq bigserial PRIMARY KEY,
-        queue text NOT NULL,
-        message_id text NOT NULL,
-        body bytea NOT NULL,
-        headers jsonb NOT NULL DEFAULT '{}'::jsonb,
-        reason text NOT NULL,
-        dead_lettered_at timestamptz NOT NULL DEFAULT now()
-      );
-      CREATE INDEX queue_dead_letters_queue_seq ON queue_dead_letters (queue, seq);
-    `,
-  },
-];
 
 interface MessageRow {
   seq: number | string;
@@ -96,41 +65,10 @@ const INSERT_MESSAGES_SQL = `
   INSERT INTO queue_messages (queue, message_id, body, headers)
   SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[])`;
 
+/** Most publishes one insert carries. */
 const MAX_PUBLISHES_PER_COMMIT = 500;
 
-/**
- * Group commit: publishes that arrive while an insert is under way wait for it, then go in together
- * as one insert. Each still resolves only once the commit that holds its message is done, so a
- * publish stays durable when it resolves; under load there are far fewer commits.
- */
-function groupCommit<T>(write: (items: T[]) => Promise<void>): { add(item: T): Promise<void> } {
-  let waiting: Array<{ item: T; resolve: () => void; reject: (error: unknown) => void }> = [];
-  let writing = false;
-
-  async function drain(): Promise<void> {
-    writing = true;
-    while (waiting.length > 0) {
-      const batch = waiting.slice(0, MAX_PUBLISHES_PER_COMMIT);
-      waiting = waiting.slice(batch.length);
-      try {
-        await write(batch.map((entry) => entry.item));
-        for (const entry of batch) entry.resolve();
-      } catch (error) {
-        for (const entry of batch) entry.reject(error);
-      }
-    }
-    writing = false;
-  }
-
-  return {
-    add(item) {
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ item, resolve, reject });
-        if (!writing) void drain();
-      });
-    },
-  };
-}
+type Publish = { queue: string; message: OutgoingMessage; resolve: () => void; reject: (error: unknown) => void };
 
 const CLAIM_SQL = `
   UPDATE queue_messages
@@ -156,7 +94,7 @@ export async function createEmbeddedQueue(db: Db, options: EmbeddedQueueOptions 
   const retryDelayMs = options.retryDelayMs ?? 200;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
 
-  await runMigrations(db, MIGRATIONS_TABLE, queueMigrations);
+  await runMigrations(db, queueMigrations, options.logger);
   if (options.exclusive) {
     await db.query('UPDATE queue_messages SET leased_until = NULL WHERE leased_until IS NOT NULL', []);
   }
@@ -164,14 +102,26 @@ export async function createEmbeddedQueue(db: Db, options: EmbeddedQueueOptions 
   let closed = false;
   const consumers = new Set<Consumer>();
 
-  const publisher = groupCommit<{ queue: string; message: OutgoingMessage }>(async (pending) => {
-    await db.query(INSERT_MESSAGES_SQL, [
-      pending.map((p) => p.queue),
-      pending.map((p) => p.message.id),
-      pending.map((p) => p.message.body),
-      pending.map((p) => p.message.headers ?? {}),
-    ]);
-    for (const queue of new Set(pending.map((p) => p.queue))) publishSignal(db, queue).notify();
+  // Group commit: publishes that arrive while an insert is under way go in together as the next one,
+  // each resolved only once the commit holding its message is done, so a publish is durable when it
+  // resolves and a busy publisher makes far fewer commits.
+  const publisher = createBatcher<Publish>({
+    maxBatchSize: MAX_PUBLISHES_PER_COMMIT,
+    async send(pending) {
+      try {
+        await db.query(INSERT_MESSAGES_SQL, [
+          pending.map((p) => p.queue),
+          pending.map((p) => p.message.id),
+          pending.map((p) => p.message.body),
+          pending.map((p) => p.message.headers ?? {}),
+        ]);
+      } catch (error) {
+        for (const p of pending) p.reject(error);
+        return;
+      }
+      for (const p of pending) p.resolve();
+      for (const queue of new Set(pending.map((p) => p.queue))) publishSignal(db, queue).notify();
+    },
   });
 
   async function claim(queue: string, limit: number): Promise<Claimed[]> {
@@ -305,7 +255,7 @@ export async function createEmbeddedQueue(db: Db, options: EmbeddedQueueOptions 
       if (closed) throw new QueueUnavailableError('queue is closed');
       try {
         await withTimeout(
-          publisher.add({ queue, message }),
+          new Promise<void>((resolve, reject) => publisher.add({ queue, message, resolve, reject })),
           publishTimeoutMs,
           () => new Error(`the database did not commit within ${publishTimeoutMs} ms`),
         );

@@ -1,12 +1,12 @@
-import { BILLING_QUEUE } from '@shipshape/contracts';
+import { BILLING_QUEUE, LOCAL_PORTS } from '@shipshape/contracts';
+import { postgresEnv } from '@shipshape/db';
 import { baseServiceConfig, env } from '@shipshape/platform';
+import { amqpEnv } from '@shipshape/queue';
 import { z } from 'zod';
 
-/** Everything billing reads from the environment, with the defaults of a local run. */
+/** What billing reads in every mode (the embedded mode gives it its database and queue instead of URLs). */
 export const billingConfigSchema = z.object({
-  ...baseServiceConfig(3002),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
-  AMQP_URL: env.url(['amqp', 'amqps']),
+  ...baseServiceConfig(LOCAL_PORTS.billing),
   /** Tests and side-by-side deployments use their own queue; everything else uses the contract's name. */
   BILLING_QUEUE: z.string().min(1).default(BILLING_QUEUE),
   /** Most orders held unacknowledged at once (bounds memory and how many a crash hands back). */
@@ -15,7 +15,9 @@ export const billingConfigSchema = z.object({
   BILLING_BATCH_SIZE: env.positiveInt(100),
   /** How long a partial batch waits for more orders before it is stored. */
   BILLING_BATCH_WAIT_MS: env.nonNegativeInt(20),
-  DATABASE_POOL_SIZE: env.positiveInt(10),
 });
+
+/** Its environment as a process of its own (`main.ts`): the settings, its PostgreSQL and RabbitMQ. */
+export const billingProcessConfigSchema = billingConfigSchema.extend(postgresEnv).extend(amqpEnv);
 
 export type BillingConfig = z.infer<typeof billingConfigSchema>;

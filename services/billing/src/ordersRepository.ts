@@ -1,5 +1,5 @@
 import type { ListOrdersQuery, Order, OrderMessage } from '@shipshape/contracts';
-import { runMigrations, type Db, type Migration } from '@shipshape/db';
+import type { Db } from '@shipshape/db';
 
 /** An order as it arrives from the queue: the message's id makes storing it idempotent. */
 export interface NewOrder extends OrderMessage {
@@ -19,30 +19,6 @@ export interface OrdersRepository {
   insertMany(orders: NewOrder[]): Promise<number>;
   /** Newest first, with the number of all stored orders. */
   list(page: ListOrdersQuery): Promise<OrderPage>;
-}
-
-export const MIGRATIONS_TABLE = 'billing_migrations';
-
-export const billingMigrations: Migration[] = [
-  {
-    version: 1,
-    name: 'orders',
-    sql: `
-      CREATE TABLE orders (
-        id serial PRIMARY KEY,
-        message_id text NOT NULL UNIQUE,
-        user_id integer NOT NULL CHECK (user_id > 0),
-        number_of_items integer NOT NULL CHECK (number_of_items > 0),
-        total_amount numeric(12, 2) NOT NULL CHECK (total_amount > 0),
-        created_at timestamptz NOT NULL DEFAULT now()
-      );
-      CREATE INDEX orders_newest_first ON orders (created_at DESC, id DESC);
-    `,
-  },
-];
-
-export function migrateBillingDatabase(db: Db): Promise<number[]> {
-  return runMigrations(db, MIGRATIONS_TABLE, billingMigrations);
 }
 
 interface OrderRow {

@@ -1,40 +1,28 @@
-import { BILLING_QUEUE } from '@shipshape/contracts';
-import type { Db } from '@shipshape/db';
-import { closeInOrder, createServer, type Logger, type Service } from '@shipshape/platform';
+import { runMigrations, type Db } from '@shipshape/db';
+import { closeInOrder, createServer, type Service, type ServiceDeps } from '@shipshape/platform';
 import type { ConsumeOptions, Consumer, MessageQueue } from '@shipshape/queue';
+import type { BillingConfig } from './config.js';
+import { billingMigrations } from './migrations.js';
 import { createOrderBatchHandler } from './orderConsumer.js';
-import { createSqlOrdersRepository, migrateBillingDatabase } from './ordersRepository.js';
+import { createSqlOrdersRepository } from './ordersRepository.js';
 import { registerOrderRoutes } from './routes.js';
 
-export { billingConfigSchema, type BillingConfig } from './config.js';
+export { billingConfigSchema, billingProcessConfigSchema, type BillingConfig } from './config.js';
 
-export const defaultConsumeOptions: ConsumeOptions = { prefetch: 200, maxBatchSize: 100, maxBatchWaitMs: 20 };
-
-export interface BillingDeps {
-  db: Db;
-  queue: MessageQueue;
-  logger: Logger;
-  /** Defaults to the contract's `billing_queue`. */
-  queueName?: string;
-  consume?: Partial<ConsumeOptions>;
-  /**
-   * Whether `close()` also closes `queue` and `db` (the default). The embedded mode, which shares them
-   * between services, passes false and closes them itself after every service.
-   */
-  closeDependencies?: boolean;
-}
+/** The database and queue are given; whoever created them closes them, after `close()`. */
+export type BillingDeps = ServiceDeps<BillingConfig, { db: Db; queue: MessageQueue }>;
 
 /**
  * Billing: consumes orders from the billing queue, stores each once, and lists them over HTTP.
  * Migrations run here; consuming starts with `start()`.
  */
-export async function createBillingService(deps: BillingDeps): Promise<Service> {
-  const { db, queue, logger } = deps;
-  const queueName = deps.queueName ?? BILLING_QUEUE;
-  const consumeOptions: ConsumeOptions = { ...defaultConsumeOptions, ...deps.consume };
-
-  const applied = await migrateBillingDatabase(db);
-  if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+export async function createBillingService({ config, logger, db, queue }: BillingDeps): Promise<Service> {
+  const consumeOptions: ConsumeOptions = {
+    prefetch: config.BILLING_PREFETCH,
+    maxBatchSize: config.BILLING_BATCH_SIZE,
+    maxBatchWaitMs: config.BILLING_BATCH_WAIT_MS,
+  };
+  await runMigrations(db, billingMigrations, logger);
 
   const orders = createSqlOrdersRepository(db);
   const app = createServer({
@@ -46,23 +34,18 @@ export async function createBillingService(deps: BillingDeps): Promise<Service> 
   await app.ready();
 
   let consumer: Consumer | undefined;
-
   return {
     app,
     async start(port, host) {
-      consumer ??= await queue.consume(queueName, createOrderBatchHandler({ orders, logger }), consumeOptions);
-      const url = await app.listen({ port, host });
-      logger.info({ url, queue: queueName, ...consumeOptions }, 'billing listening and consuming');
-      return url;
+      consumer ??= await queue.consume(
+        config.BILLING_QUEUE,
+        createOrderBatchHandler({ orders, logger }),
+        consumeOptions,
+      );
+      logger.info({ queue: config.BILLING_QUEUE, ...consumeOptions }, 'consuming orders');
+      return app.listen({ port, host });
     },
-    async close() {
-      const closers = [() => app.close(), async () => consumer?.stop()];
-      if (deps.closeDependencies ?? true)
-        closers.push(
-          () => queue.close(),
-          () => db.close(),
-        );
-      await closeInOrder(closers, logger);
-    },
+    // Stops taking requests and orders and finishes those under way; the queue and database stay open.
+    close: () => closeInOrder([() => app.close(), async () => consumer?.stop()], logger),
   };
 }

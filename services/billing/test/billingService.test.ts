@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderListSchema, type Order } from '@shipshape/contracts';
 import { createPgDb, type Db } from '@shipshape/db';
 import { createPgliteDb } from '@shipshape/db/pglite';
-import { createLogger, type Service } from '@shipshape/platform';
+import { createLogger, parseConfig, type Service } from '@shipshape/platform';
 import { createAmqpQueue, createEmbeddedQueue, type MessageQueue } from '@shipshape/queue';
 import {
   createTestDatabase,
@@ -16,11 +16,11 @@ import {
   type TcpProxy,
   type TestDatabase,
 } from '@shipshape/testkit';
-import { createBillingService } from '../src/service.js';
+import { billingConfigSchema, createBillingService } from '../src/service.js';
 
 const logger = createLogger('billing-test', 'silent');
 const [rabbitUp, postgresUp] = await Promise.all([rabbitMqAvailable(), postgresAvailable()]);
-const consume = { prefetch: 50, maxBatchSize: 20, maxBatchWaitMs: 10 };
+const consume = { BILLING_PREFETCH: '50', BILLING_BATCH_SIZE: '20', BILLING_BATCH_WAIT_MS: '10' };
 
 /** A running billing service, and a second handle on its queue standing in for the gateway. */
 interface Running {
@@ -37,7 +37,8 @@ interface Backend {
 }
 
 async function run(db: Db, queue: MessageQueue, queueName: string): Promise<{ service: Service; url: string }> {
-  const service = await createBillingService({ db, queue, logger, queueName, consume });
+  const config = parseConfig(billingConfigSchema, { BILLING_QUEUE: queueName, ...consume });
+  const service = await createBillingService({ config, logger, db, queue });
   return { service, url: await service.start(0, '127.0.0.1') };
 }
 
@@ -58,7 +59,10 @@ const backends: Backend[] = [
         publisher,
         async dispose() {
           await publisher.close();
+          // The service first, then what the test opened for it.
           await service.close();
+          await queue.close();
+          await db.close();
           await deleteQueues([queueName]);
           await database.drop();
         },
@@ -81,6 +85,8 @@ const backends: Backend[] = [
         async dispose() {
           await publisher.close();
           await service.close();
+          await queue.close();
+          await db.close();
         },
       };
     },
@@ -202,6 +208,8 @@ describe.skipIf(!(rabbitUp && postgresUp))('billing service while its database i
   let service: Service;
   let url: string;
   let publisher: MessageQueue;
+  let queue: MessageQueue;
+  let db: Db;
   const queueName = uniqueName('billing_dbdown');
 
   beforeAll(async () => {
@@ -211,16 +219,22 @@ describe.skipIf(!(rabbitUp && postgresUp))('billing service while its database i
     const throughProxy = new URL(database.url);
     throughProxy.hostname = '127.0.0.1';
     throughProxy.port = String(proxy.port);
-    const db = createPgDb({ connectionString: throughProxy.toString(), maxConnections: 2, connectionTimeoutMs: 1_000 });
-    const queue = createAmqpQueue({ url: testServers.amqp, logger, retryDelayMs: 50, maxRetryDelayMs: 200 });
-    service = await createBillingService({ db, queue, logger, queueName, consume });
-    url = await service.start(0, '127.0.0.1');
+    db = createPgDb({
+      connectionString: throughProxy.toString(),
+      maxConnections: 2,
+      connectionTimeoutMs: 1_000,
+      label: 'orders',
+    });
+    queue = createAmqpQueue({ url: testServers.amqp, logger, retryDelayMs: 50, maxRetryDelayMs: 200 });
+    ({ service, url } = await run(db, queue, queueName));
     publisher = createAmqpQueue({ url: testServers.amqp, logger });
   });
 
   afterAll(async () => {
     await publisher?.close();
     await service?.close();
+    await queue?.close();
+    await db?.close();
     await proxy?.close();
     await deleteQueues([queueName]);
     await database?.drop();
@@ -240,6 +254,13 @@ describe.skipIf(!(rabbitUp && postgresUp))('billing service while its database i
   it('keeps the orders in the queue, then stores each once when the database is back', async () => {
     await proxy.cut();
     await waitFor('readiness to report the database down', async () => (await fetch(`${url}/ready`)).status === 503);
+    // The order list cannot be read meanwhile: "try again later", not an internal error.
+    const list = await fetch(`${url}/orders`);
+    expect(list.status).toBe(503);
+    expect(list.headers.get('retry-after')).toBe('5');
+    expect(((await list.json()) as { error: string }).error).toBe(
+      'The orders database is unavailable, try again later',
+    );
 
     const ids = ['while-down-1', 'while-down-2', 'while-down-3'];
     for (const id of ids) await publishOrder({ url, queueName, publisher, dispose: async () => {} }, id, anOrder);

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Db } from '@shipshape/db';
+import { runMigrations, type Db } from '@shipshape/db';
 import { createPgliteDb } from '@shipshape/db/pglite';
 import { createLogger } from '@shipshape/platform';
 import type { Delivery } from '@shipshape/queue';
 import { createOrderBatchHandler, decodeOrder } from '../src/orderConsumer.js';
-import { createSqlOrdersRepository, migrateBillingDatabase, type OrdersRepository } from '../src/ordersRepository.js';
+import { billingMigrations } from '../src/migrations.js';
+import { createSqlOrdersRepository, type OrdersRepository } from '../src/ordersRepository.js';
 
 const logger = createLogger('billing-test', 'silent');
 
@@ -59,7 +60,7 @@ describe('order batch handler', () => {
 
   beforeAll(async () => {
     db = await createPgliteDb();
-    await migrateBillingDatabase(db);
+    await runMigrations(db, billingMigrations);
     orders = createSqlOrdersRepository(db);
   });
 
@@ -99,7 +100,7 @@ describe('order batch handler', () => {
 
   it('throws, acknowledging nothing, when the orders cannot be stored', async () => {
     const broken = await createPgliteDb();
-    await migrateBillingDatabase(broken);
+    await runMigrations(broken, billingMigrations);
     const handle = createOrderBatchHandler({ orders: createSqlOrdersRepository(broken), logger });
     await broken.close();
     await expect(handle([delivery('lost?', validOrder)])).rejects.toThrow();

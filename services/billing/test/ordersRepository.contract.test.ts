@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPgDb, type Db } from '@shipshape/db';
+import { createPgDb, runMigrations, type Db } from '@shipshape/db';
 import { createPgliteDb } from '@shipshape/db/pglite';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '@shipshape/testkit';
-import {
-  createSqlOrdersRepository,
-  migrateBillingDatabase,
-  type NewOrder,
-  type OrdersRepository,
-} from '../src/ordersRepository.js';
+import { createSqlOrdersRepository, type NewOrder, type OrdersRepository } from '../src/ordersRepository.js';
+import { billingMigrations } from '../src/migrations.js';
 
 const postgresUp = await postgresAvailable();
 
@@ -55,7 +51,7 @@ for (const backend of backends) {
 
     beforeAll(async () => {
       ({ db, dispose } = await backend.open());
-      await migrateBillingDatabase(db);
+      await runMigrations(db, billingMigrations);
       orders = createSqlOrdersRepository(db);
     });
 
@@ -68,7 +64,7 @@ for (const backend of backends) {
     });
 
     it('applies its migrations once', async () => {
-      expect(await migrateBillingDatabase(db)).toEqual([]);
+      expect(await runMigrations(db, billingMigrations)).toEqual([]);
     });
 
     it('stores orders with their fields, total_amount as a number and created_at as ISO text', async () => {

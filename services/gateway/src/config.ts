@@ -1,5 +1,6 @@
-import { BILLING_QUEUE } from '@shipshape/contracts';
+import { BILLING_QUEUE, LOCAL_PORTS, localUrl } from '@shipshape/contracts';
 import { baseServiceConfig, env } from '@shipshape/platform';
+import { amqpEnv } from '@shipshape/queue';
 import { z } from 'zod';
 
 /**
@@ -33,11 +34,14 @@ const corsOrigins = z
     return origins.map((origin) => origin.replace(/\/$/, ''));
   });
 
-/** Everything the gateway reads from the environment, with the defaults of a local run. */
+/**
+ * What the gateway reads in every mode, with the defaults of a local run (the embedded mode gives it
+ * its queue instead of a broker URL).
+ */
 export const gatewayConfigSchema = z.object({
-  ...baseServiceConfig(3000),
-  INVENTORY_URL: env.url(['http', 'https']).default('http://127.0.0.1:3001'),
-  BILLING_URL: env.url(['http', 'https']).default('http://127.0.0.1:3002'),
+  ...baseServiceConfig(LOCAL_PORTS.gateway),
+  INVENTORY_URL: env.url(['http', 'https']).default(localUrl('inventory')),
+  BILLING_URL: env.url(['http', 'https']).default(localUrl('billing')),
   BILLING_QUEUE: z.string().min(1).default(BILLING_QUEUE),
   /** Bounds connecting to an upstream, waiting for its response headers, and each gap in its body. */
   UPSTREAM_TIMEOUT_MS: env.positiveInt(5_000),
@@ -57,3 +61,6 @@ export const gatewayConfigSchema = z.object({
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** Its environment as a process of its own (`main.ts`): the settings and RabbitMQ, where orders go. */
+export const gatewayProcessConfigSchema = gatewayConfigSchema.extend(amqpEnv);

@@ -5,7 +5,7 @@ import {
   movieNotFound,
   type Movie,
 } from '@shipshape/contracts';
-import { BadGatewayError, type Logger } from '@shipshape/platform';
+import { BadGatewayError, createBatcher, type Logger } from '@shipshape/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendAnswer, type Upstream, type UpstreamAnswer } from './upstream.js';
 
@@ -21,23 +21,18 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 /**
  * A request collapser: the `GET /api/movies/:id` requests that arrive in one event-loop turn go to
  * inventory as one `GET /internal/movies?ids=…`, and each client gets what inventory answers to
- * `GET /api/movies/:id` (the movie, or the same 404). Why: every HTTP message between two processes
- * costs a write and a wake-up, which on a small machine cost more than the rest of a lookup
- * (docs/performance.md). A lone request still goes out after one turn, so it waits for nothing;
- * under load a turn holds several.
+ * `GET /api/movies/:id` (the movie, or the same 404), because every HTTP message between two
+ * processes costs a write and a wake-up (docs/decisions/0003-request-collapser.md). A lone request
+ * still goes out after one turn, so it waits for nothing; under load a turn holds several.
  */
 export function createMovieLookups(inventory: Upstream, logger: Logger): MovieLookups {
-  // The first request of a batch schedules its flush at the end of the turn; a batch that fills up
-  // first goes at once, and the next request starts a new one (the flush then finds it, or nothing).
-  let pending: Waiter[] = [];
   let warnedOfOldInventory = false;
-
-  function flush(): void {
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    void lookUp(batch);
-  }
+  // Any number of lookups in flight: each batch is one turn's requests, never held back by another.
+  const lookups = createBatcher<Waiter>({
+    send: (batch) => lookUp(batch),
+    maxBatchSize: MAX_LOOKUP_IDS,
+    maxInFlight: Number.POSITIVE_INFINITY,
+  });
 
   async function lookUp(batch: Waiter[]): Promise<void> {
     let answer: UpstreamAnswer;
@@ -89,8 +84,7 @@ export function createMovieLookups(inventory: Upstream, logger: Logger): MovieLo
 
   return {
     answer(request, reply, id) {
-      if (pending.push({ request, reply, id }) === 1) setImmediate(flush);
-      if (pending.length >= MAX_LOOKUP_IDS) flush();
+      lookups.add({ request, reply, id });
     },
   };
 }

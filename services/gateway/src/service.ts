@@ -6,8 +6,8 @@ import {
   createServer,
   REQUEST_ID_HEADER,
   type AppServer,
-  type Logger,
   type Service,
+  type ServiceDeps,
 } from '@shipshape/platform';
 import type { MessageQueue } from '@shipshape/queue';
 import type { GatewayConfig } from './config.js';
@@ -19,17 +19,10 @@ import { registerOrderRoutes } from './routes/orders.js';
 import { securityHeaders } from './securityHeaders.js';
 import { createUpstream } from './upstream.js';
 
-export { gatewayConfigSchema, type GatewayConfig } from './config.js';
+export { gatewayConfigSchema, gatewayProcessConfigSchema, type GatewayConfig } from './config.js';
 
-export interface GatewayDeps {
-  config: GatewayConfig;
-  /**
-   * Where orders are published. The gateway uses it but does not own it: whoever created it closes it,
-   * after the gateway's `close()` (the embedded mode shares one queue between gateway and billing).
-   */
-  queue: MessageQueue;
-  logger: Logger;
-}
+/** The queue where orders are published is given; whoever created it closes it, after `close()`. */
+export type GatewayDeps = ServiceDeps<GatewayConfig, { queue: MessageQueue }>;
 
 /**
  * The single HTTP entry point: validates every request against the shared contracts, forwards the
@@ -77,10 +70,9 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
   let closing: Promise<void> | undefined;
   return {
     app,
-    async start(port, host) {
-      const url = await app.listen({ port, host });
-      logger.info({ url, inventory: config.INVENTORY_URL, billing: config.BILLING_URL }, 'gateway listening');
-      return url;
+    start(port, host) {
+      logger.info({ inventory: config.INVENTORY_URL, billing: config.BILLING_URL }, 'forwarding to upstreams');
+      return app.listen({ port, host });
     },
     // Stop accepting and finish in-flight requests first: they still need the upstream pools. A second
     // call waits for the first.

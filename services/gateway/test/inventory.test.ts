@@ -2,16 +2,18 @@
  * The movies API through the gateway against the real inventory service (on PGlite): what a client
  * gets through the gateway is what inventory answers, byte for byte.
  */
+import type { Db } from '@shipshape/db';
 import { createPgliteDb } from '@shipshape/db/pglite';
-import { createInventoryService } from '@shipshape/inventory';
+import { createInventoryService, inventoryConfigSchema } from '@shipshape/inventory';
 import { Writable } from 'node:stream';
-import { type Service } from '@shipshape/platform';
+import { parseConfig, type Service } from '@shipshape/platform';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startGateway, startUpstream, type RunningGateway, type TestUpstream } from './helpers.js';
 
 describe('movies through the gateway to the real inventory service', () => {
   let inventory: Service;
+  let inventoryDb: Db;
   let inventoryUrl: string;
   let billing: TestUpstream;
   let gateway: RunningGateway;
@@ -25,9 +27,11 @@ describe('movies through the gateway to the real inventory service', () => {
         done();
       },
     });
+    inventoryDb = await createPgliteDb();
     inventory = await createInventoryService({
-      db: await createPgliteDb(),
+      config: parseConfig(inventoryConfigSchema, {}),
       logger: pino({ level: 'info' }, logStream),
+      db: inventoryDb,
     });
     inventoryUrl = await inventory.start(0, '127.0.0.1');
     billing = await startUpstream();
@@ -36,6 +40,7 @@ describe('movies through the gateway to the real inventory service', () => {
   afterAll(async () => {
     await gateway?.close();
     await inventory?.close();
+    await inventoryDb?.close();
     await billing?.close();
   });
 

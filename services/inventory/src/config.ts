@@ -1,12 +1,14 @@
+import { LOCAL_PORTS } from '@shipshape/contracts';
+import { postgresEnv } from '@shipshape/db';
+import { baseServiceConfig } from '@shipshape/platform';
 import { z } from 'zod';
-import { baseServiceConfig, env } from '@shipshape/platform';
 
-/** The inventory's environment, parsed once at start (see `main.ts`). */
+/** What the inventory reads in every mode (the embedded mode gives it its database instead of a URL). */
 export const inventoryConfigSchema = z.object({
-  ...baseServiceConfig(3001),
-  DATABASE_URL: env.url(['postgres', 'postgresql']),
-  /** Connections the service keeps to PostgreSQL; each replica holds up to this many. */
-  DATABASE_POOL_SIZE: env.positiveInt(10),
+  ...baseServiceConfig(LOCAL_PORTS.inventory),
 });
+
+/** Its environment as a process of its own (`main.ts`): the settings and its PostgreSQL. */
+export const inventoryProcessConfigSchema = inventoryConfigSchema.extend(postgresEnv);
 
 export type InventoryConfig = z.infer<typeof inventoryConfigSchema>;

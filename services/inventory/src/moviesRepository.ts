@@ -1,6 +1,6 @@
 import type { ListMoviesQuery, Movie, MovieUpdate, NewMovie } from '@shipshape/contracts';
-import { isDatabaseUnavailable, type Db, type QueryResult } from '@shipshape/db';
-import { ServiceUnavailableError } from '@shipshape/platform';
+import type { Db } from '@shipshape/db';
+import { createBatcher } from '@shipshape/platform';
 
 /** One page of a movie list and how many movies match in all (for `X-Total-Count`). */
 export interface MoviePage {
@@ -62,78 +62,45 @@ export function containsPattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
+type Lookup = { id: number; resolve: (movie: Movie | undefined) => void; reject: (error: unknown) => void };
+
 type PageRow = { total: number; id: number | null; title: string | null; description: string | null };
 
 export function createSqlMoviesRepository(db: Db): MoviesRepository {
-  /** A database that cannot be reached is a 503 for the caller ("try again"), not a 500. */
-  async function query<Row>(sql: string, params: unknown[]): Promise<QueryResult<Row>> {
-    try {
-      return await db.query<Row>(sql, params);
-    } catch (error) {
-      if (isDatabaseUnavailable(error)) {
-        throw new ServiceUnavailableError('The movies database is unavailable, try again later', 5, { cause: error });
+  // Lookups by id share statements: one is in flight at a time, and the ids asked for meanwhile go
+  // together when it is back, so under load one round trip serves several requests while a lone one
+  // still goes after one turn (docs/decisions/0003-request-collapser.md).
+  const lookups = createBatcher<Lookup>({
+    async send(batch) {
+      try {
+        const ids = [...new Set(batch.map((lookup) => lookup.id))];
+        const { rows } =
+          ids.length === 1
+            ? await db.query<Movie>(moviesSql.selectById, ids)
+            : await db.query<Movie>(moviesSql.selectByIds, [ids]);
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        for (const lookup of batch) lookup.resolve(byId.get(lookup.id));
+      } catch (error) {
+        for (const lookup of batch) lookup.reject(error);
       }
-      throw error;
-    }
-  }
-
-  // Lookups by id share statements. One statement is in flight at a time: the ids asked for meanwhile
-  // wait for it and then go together, so under load one round trip to PostgreSQL (one wake-up of its
-  // backend) serves several requests (about nine in movies.get), while a lone request still goes out
-  // after one event-loop turn. Measured (docs/performance.md): batching only the ids of the same turn
-  // left most statements with one id; allowing 2 or 4 statements at once measured lower than 1.
-  // `pending` exists without a lookup in flight only between its first id and the flush that turn.
-  type Waiter = { resolve: (movie: Movie | undefined) => void; reject: (error: unknown) => void };
-  let pending: Map<number, Waiter[]> | undefined;
-  let lookupInFlight = false;
-  async function lookUp(batch: Map<number, Waiter[]>): Promise<void> {
-    try {
-      const ids = [...batch.keys()];
-      const { rows } =
-        ids.length === 1
-          ? await query<Movie>(moviesSql.selectById, ids)
-          : await query<Movie>(moviesSql.selectByIds, [ids]);
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      for (const [id, waiters] of batch) for (const waiter of waiters) waiter.resolve(byId.get(id));
-    } catch (error) {
-      for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
-    }
-  }
-  function flush(): void {
-    if (!pending || lookupInFlight) return;
-    const batch = pending;
-    pending = undefined;
-    lookupInFlight = true;
-    void lookUp(batch).finally(() => {
-      lookupInFlight = false;
-      flush();
-    });
-  }
+    },
+  });
 
   return {
     async create({ title, description }) {
-      const { rows } = await query<Movie>(moviesSql.insert, [title, description]);
+      const { rows } = await db.query<Movie>(moviesSql.insert, [title, description]);
       return rows[0]!;
     },
 
     get(id) {
-      return new Promise<Movie | undefined>((resolve, reject) => {
-        if (!pending) {
-          pending = new Map();
-          // With a lookup in flight, its end sends what gathered meanwhile.
-          if (!lookupInFlight) setImmediate(flush);
-        }
-        const waiters = pending.get(id);
-        if (waiters) waiters.push({ resolve, reject });
-        else pending.set(id, [{ resolve, reject }]);
-      });
+      return new Promise<Movie | undefined>((resolve, reject) => lookups.add({ id, resolve, reject }));
     },
 
     async list({ limit, offset, title }) {
       const { rows } =
         title === undefined
-          ? await query<PageRow>(moviesSql.page, [limit, offset])
-          : await query<PageRow>(moviesSql.pageByTitle, [limit, offset, containsPattern(title)]);
+          ? await db.query<PageRow>(moviesSql.page, [limit, offset])
+          : await db.query<PageRow>(moviesSql.pageByTitle, [limit, offset, containsPattern(title)]);
       const movies: Movie[] = [];
       for (const row of rows) {
         if (row.id !== null) movies.push({ id: row.id, title: row.title!, description: row.description! });
@@ -142,17 +109,17 @@ export function createSqlMoviesRepository(db: Db): MoviesRepository {
     },
 
     async update(id, { title, description }) {
-      const { rows } = await query<Movie>(moviesSql.update, [id, title ?? null, description ?? null]);
+      const { rows } = await db.query<Movie>(moviesSql.update, [id, title ?? null, description ?? null]);
       return rows[0];
     },
 
     async delete(id) {
-      const { rowCount } = await query(moviesSql.deleteById, [id]);
+      const { rowCount } = await db.query(moviesSql.deleteById, [id]);
       return rowCount > 0;
     },
 
     async deleteAll() {
-      const { rowCount } = await query(moviesSql.deleteAll, []);
+      const { rowCount } = await db.query(moviesSql.deleteAll, []);
       return rowCount;
     },
   };

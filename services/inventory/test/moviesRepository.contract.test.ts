@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPgDb, runMigrations, type Db } from '@shipshape/db';
 import { createPgliteDb } from '@shipshape/db/pglite';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '@shipshape/testkit';
-import { migrations, MIGRATIONS_TABLE } from '../src/migrations.js';
+import { inventoryMigrations } from '../src/migrations.js';
 import {
   containsPattern,
   createSqlMoviesRepository,
@@ -52,7 +52,7 @@ describe.each(adapters)('MoviesRepository contract: $name', ({ enabled, open }) 
   beforeAll(async () => {
     if (!enabled) return;
     ({ db, cleanup } = await open());
-    await runMigrations(db, MIGRATIONS_TABLE, migrations);
+    await runMigrations(db, inventoryMigrations);
     movies = createSqlMoviesRepository(db);
   });
   afterAll(async () => {

@@ -5,11 +5,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPgDb, type Db } from '@shipshape/db';
 import { createPgliteDb } from '@shipshape/db/pglite';
-import { createLogger, type Service } from '@shipshape/platform';
+import { createLogger, parseConfig, type Service } from '@shipshape/platform';
 import { createTestDatabase, postgresAvailable, startTcpProxy } from '@shipshape/testkit';
-import { createInventoryService } from '../src/service.js';
+import { createInventoryService, inventoryConfigSchema } from '../src/service.js';
 
 const logger = createLogger('inventory-test', 'silent');
+const config = parseConfig(inventoryConfigSchema, {});
 const postgresUp = await postgresAvailable();
 
 const backends: Array<{ name: string; enabled: boolean; open(): Promise<{ db: Db; cleanup(): Promise<void> }> }> = [
@@ -17,7 +18,8 @@ const backends: Array<{ name: string; enabled: boolean; open(): Promise<{ db: Db
     name: 'PGlite',
     enabled: true,
     async open() {
-      return { db: await createPgliteDb(), cleanup: async () => {} };
+      const db = await createPgliteDb();
+      return { db, cleanup: () => db.close() };
     },
   },
   {
@@ -25,7 +27,14 @@ const backends: Array<{ name: string; enabled: boolean; open(): Promise<{ db: Db
     enabled: postgresUp,
     async open() {
       const database = await createTestDatabase('inventory_routes');
-      return { db: createPgDb({ connectionString: database.url, maxConnections: 4 }), cleanup: () => database.drop() };
+      const db = createPgDb({ connectionString: database.url, maxConnections: 4 });
+      return {
+        db,
+        async cleanup() {
+          await db.close();
+          await database.drop();
+        },
+      };
     },
   },
 ];
@@ -82,7 +91,7 @@ describe.each(backends)('movies API on $name', ({ enabled, open }) => {
   beforeAll(async () => {
     if (!enabled) return;
     ({ db, cleanup } = await open());
-    service = await createInventoryService({ db, logger });
+    service = await createInventoryService({ config, logger, db });
   });
   afterAll(async () => {
     await service?.close();
@@ -356,7 +365,7 @@ describe.each(backends)('movies API on $name', ({ enabled, open }) => {
     it('starts again on the same database (a restart, a replica) without redoing migrations or losing movies', async () => {
       const movie = await create('Survivor');
       // The second service shares the first one's Db here, as a replica shares the database.
-      const again = await createInventoryService({ db, logger });
+      const again = await createInventoryService({ config, logger, db });
       expect((await call(again, 'GET', '/api/movies')).body).toEqual([movie]);
       await again.app.close();
       const { rows } = await db.query('SELECT version FROM inventory_migrations ORDER BY version', []);
@@ -372,8 +381,8 @@ describe.skipIf(!postgresUp)('movies API when the database is unreachable', () =
     const proxy = await startTcpProxy(server.hostname, Number(server.port || 5432));
     const viaProxy = new URL(database.url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
-    const db = createPgDb({ connectionString: viaProxy.toString(), connectionTimeoutMs: 1_000 });
-    const service = await createInventoryService({ db, logger });
+    const db = createPgDb({ connectionString: viaProxy.toString(), connectionTimeoutMs: 1_000, label: 'movies' });
+    const service = await createInventoryService({ config, logger, db });
     try {
       expect((await call(service, 'POST', '/api/movies', { title: 'Before' })).status).toBe(201);
       await proxy.cut();
@@ -385,7 +394,7 @@ describe.skipIf(!postgresUp)('movies API when the database is unreachable', () =
         const answer = await call(service, method, url, body);
         expect({ method, url, status: answer.status }).toEqual({ method, url, status: 503 });
         expect(answer.headers['retry-after']).toBe('5');
-        expect(answer.body.error).toMatch(/database/i);
+        expect(answer.body.error).toBe('The movies database is unavailable, try again later');
       }
       expect((await call(service, 'GET', '/ready')).status).toBe(503);
 
@@ -395,6 +404,7 @@ describe.skipIf(!postgresUp)('movies API when the database is unreachable', () =
       expect(list.body.map((movie: { title: string }) => movie.title)).toEqual(['Before']);
     } finally {
       await service.close();
+      await db.close();
       await proxy.close();
       await database.drop();
     }
@@ -402,12 +412,15 @@ describe.skipIf(!postgresUp)('movies API when the database is unreachable', () =
 });
 
 describe('closing the service', () => {
-  it('stops serving, then closes the database; closing twice is harmless', async () => {
+  it('stops serving and leaves the database it was given open for whoever opened it; closing twice is harmless', async () => {
     const db = await createPgliteDb();
-    const service = await createInventoryService({ db, logger });
-    expect((await call(service, 'GET', '/api/movies')).status).toBe(200);
+    const service = await createInventoryService({ config, logger, db });
+    const url = await service.start(0, '127.0.0.1');
+    expect((await fetch(`${url}/api/movies`)).status).toBe(200);
     await service.close();
     await service.close();
-    await expect(db.ping()).rejects.toThrow();
+    await expect(fetch(`${url}/api/movies`)).rejects.toThrow();
+    await expect(db.ping()).resolves.toBeUndefined();
+    await db.close();
   });
 });

@@ -1,0 +1,105 @@
+/**
+ * The services of the local modes, in the order they start (the gateway last, once its upstreams
+ * listen; stopping goes the other way). Both launchers are driven by this list alone: adding a
+ * service to `npm start` and `npm run start:native` is one entry here (docs/adding-a-service.md).
+ */
+import { billingConfigSchema, createBillingService } from '@shipshape/billing';
+import { LOCAL_PORTS, type ServiceName } from '@shipshape/contracts';
+import type { Db } from '@shipshape/db';
+import { createGatewayService, gatewayConfigSchema } from '@shipshape/gateway';
+import { createInventoryService, inventoryConfigSchema } from '@shipshape/inventory';
+import { env, parseConfig, type Logger, type Service, type ServiceDeps } from '@shipshape/platform';
+import type { MessageQueue } from '@shipshape/queue';
+import type { z } from 'zod';
+
+/**
+ * What a service may need from outside. The embedded mode gives each the one PGlite database and the
+ * queue kept in it; the native mode gives `db` a PostgreSQL database of the service's own
+ * (`DATABASE_URL`) and `queue` the broker (`AMQP_URL`).
+ */
+export interface LocalConnections {
+  db: Db;
+  queue: MessageQueue;
+}
+export type Need = keyof LocalConnections;
+
+export interface ServiceEntry {
+  /** Its folder under `services/` (where the native mode finds `dist/main.js`) and its log name. */
+  name: ServiceName;
+  needs: readonly Need[];
+  /** The public paths it serves through the gateway, for the start-up banner. */
+  paths: readonly string[];
+  /** Builds it in this process from `env` and the connections it needs (the embedded mode). */
+  embed(env: NodeJS.ProcessEnv, connections: LocalConnections, logger: Logger): Promise<Service>;
+}
+
+function defineService<Config, N extends Need>(definition: {
+  name: ServiceName;
+  needs: readonly N[];
+  paths: readonly string[];
+  configSchema: z.ZodType<Config>;
+  create(deps: ServiceDeps<Config, Pick<LocalConnections, N>>): Promise<Service>;
+}): ServiceEntry {
+  const { name, needs, paths, configSchema, create } = definition;
+  return {
+    name,
+    needs,
+    paths,
+    embed(environment, connections, logger) {
+      const given = Object.fromEntries(needs.map((need) => [need, connections[need]])) as Pick<LocalConnections, N>;
+      return create({ config: parseConfig(configSchema, environment), logger, ...given });
+    },
+  };
+}
+
+export const services: readonly ServiceEntry[] = [
+  defineService({
+    name: 'inventory',
+    needs: ['db'],
+    paths: ['/api/movies'],
+    configSchema: inventoryConfigSchema,
+    create: createInventoryService,
+  }),
+  defineService({
+    name: 'billing',
+    needs: ['db', 'queue'],
+    paths: ['/api/billing', '/api/orders'],
+    configSchema: billingConfigSchema,
+    create: createBillingService,
+  }),
+  defineService({
+    name: 'gateway',
+    needs: ['queue'],
+    paths: ['/docs', '/health', '/ready', '/metrics'],
+    configSchema: gatewayConfigSchema,
+    create: createGatewayService,
+  }),
+];
+
+/** `inventory` → `INVENTORY`, the prefix of its variables in the launchers (`INVENTORY_PORT`, …). */
+export const envPrefix = (name: string) => name.toUpperCase().replace(/-/g, '_');
+
+/** `<NAME>_PORT` of every service, defaulting to its local port. */
+export const portVariables = Object.fromEntries(
+  services.map((service) => [`${envPrefix(service.name)}_PORT`, env.port(LOCAL_PORTS[service.name])]),
+);
+
+/**
+ * What every service of a local mode is started with: where it listens, and `<NAME>_URL` for every
+ * service, which is how the gateway finds its upstreams.
+ */
+export function localEnvironment(
+  service: ServiceEntry,
+  ports: Record<string, number>,
+  host: string,
+): Record<string, string> {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host;
+  const port = (name: string) => ports[`${envPrefix(name)}_PORT`]!;
+  return {
+    ...Object.fromEntries(
+      services.map((other) => [`${envPrefix(other.name)}_URL`, `http://${reachable}:${port(other.name)}`]),
+    ),
+    PORT: String(port(service.name)),
+    HOST: host,
+  };
+}
