@@ -15,7 +15,9 @@ async function run<Row>(target: PgliteLike, sql: string, params?: unknown[]): Pr
 
 /**
  * The embedded PostgreSQL: a real PostgreSQL compiled to WebAssembly, persisted in `dataDir`
- * (in memory when none is given). PGlite serialises queries itself; one instance serves the process.
+ * (in memory when none is given), so the embedded mode runs the same SQL, migrations and contract
+ * tests as the server (docs/decisions/0001-pglite-embedded-database.md). PGlite serialises queries
+ * itself; one instance serves the process.
  *
  * The contrib extensions that migrations may `CREATE EXTENSION` (as they would on the server, where
  * contrib is installed) must be bundled here: PGlite only knows the extensions it was given.

@@ -33,8 +33,8 @@ export interface AmqpQueueOptions {
 
 /**
  * Every queue is durable and a classic queue of storage version 2 (RabbitMQ 3.10 and later; the only
- * one from 4.0). Measured on this project's order path (docs/performance.md): version 2 confirms a
- * persistent message sooner and for less broker CPU, orders.e2e 0.11-0.12 -> 0.14 x ceiling.
+ * one from 4.0), which confirms a persistent message sooner and for less broker CPU
+ * (docs/decisions/0002-classic-queue-version-2.md).
  */
 const QUEUE_OPTIONS = { durable: true, arguments: { 'x-queue-version': 2 } };
 /** The AMQP reply code of a declaration whose arguments differ from those of the existing queue. */
@@ -466,10 +466,9 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
 
 /**
  * amqplib writes each message's frames to the socket on their own, one system call (and one wake-up of
- * the broker's reader) per message, even when a busy gateway publishes fifteen in one event-loop turn
- * (measured: 57,000 publishes in 3,800 turns). Corking the socket for the rest of the turn sends them in
- * one write. Measured on orders.e2e: RabbitMQ 53-59 -> 43-48 µs of CPU per order, 0.114-0.122 ->
- * 0.135-0.146 x ceiling.
+ * the broker's reader) per message, even when a busy gateway publishes many in one event-loop turn.
+ * Corking the socket for the rest of the turn sends them in one write
+ * (docs/decisions/0005-one-write-log-batching.md). Not the platform batcher: amqplib does the writing.
  *
  * amqplib offers no way to do this, so it reaches into its connection for the socket (`stream`), and
  * does nothing if that is ever missing. The order matters: amqplib moves frames to the socket in a

@@ -101,9 +101,8 @@ async function registerEdgePlugins(app: AppServer, config: GatewayConfig): Promi
   // An API answers JSON: it loads nothing and is framed by nothing. `/docs` sets its own policy.
   // Helmet's headers that concern only HTML documents (opener and agent-cluster isolation, DNS
   // prefetching) or browsers long gone (IE8 downloads, Flash policies, the XSS auditor) are left off the
-  // API's answers: each is work for the gateway and for every client on every answer (measured: six
-  // headers rather than twelve, 34 -> 29 µs per request for a bare node:http server and an undici
-  // client together). `/docs`, which is a document, gets them (openapi.ts).
+  // API's answers: each is work for the gateway and for every client on every answer (the A/B is in
+  // docs/performance.md). `/docs`, which is a document, gets them (openapi.ts).
   const headers = securityHeaders({
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginOpenerPolicy: false,

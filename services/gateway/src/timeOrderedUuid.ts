@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 /**
  * A UUID of version 7 (RFC 9562): the first 48 bits are the Unix time in milliseconds, the rest random,
  * so ids sort by the time they were made. Built from `randomUUID()`, whose random bytes Node draws from
- * a pool: the `uuid` package's v7 asks the system for 16 fresh random bytes per id, which measured 7 %
- * of the gateway's CPU per order here. Ids made in the same millisecond sort among themselves at random,
- * which RFC 9562 allows.
+ * a pool, where the `uuid` package's v7 asks the system for 16 fresh random bytes per id
+ * (docs/decisions/0004-time-ordered-order-ids.md). Ids made in the same millisecond sort among
+ * themselves at random, which RFC 9562 allows.
  */
 export function timeOrderedUuid(now: number = Date.now()): string {
   const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx, the variant bits already set
