@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderListSchema, type Order } from '@shipshape/contracts';
 import { createPgDb, type Db } from '@shipshape/db';
 import { createPgliteDb } from '@shipshape/db/pglite';
-import { createLogger, parseConfig, type Service } from '@shipshape/platform';
+import { closeInOrder, createLogger, parseConfig } from '@shipshape/platform';
 import { createAmqpQueue, createEmbeddedQueue, type MessageQueue } from '@shipshape/queue';
 import {
   createTestDatabase,
@@ -36,10 +36,12 @@ interface Backend {
   start(): Promise<Running>;
 }
 
-async function run(db: Db, queue: MessageQueue, queueName: string): Promise<{ service: Service; url: string }> {
+/** Billing on `db` and `queue`; `close()` closes the service, then the queue and database the test opened. */
+async function run(db: Db, queue: MessageQueue, queueName: string) {
   const config = parseConfig(billingConfigSchema, { BILLING_QUEUE: queueName, ...consume });
   const service = await createBillingService({ config, logger, db, queue });
-  return { service, url: await service.start(0, '127.0.0.1') };
+  const url = await service.start(0, '127.0.0.1');
+  return { service, url, close: () => closeInOrder([() => service.close(), () => queue.close(), () => db.close()]) };
 }
 
 const backends: Backend[] = [
@@ -51,18 +53,15 @@ const backends: Backend[] = [
       const queueName = uniqueName('billing');
       const db = createPgDb({ connectionString: database.url, maxConnections: 4 });
       const queue = createAmqpQueue({ url: testServers.amqp, logger, retryDelayMs: 50, maxRetryDelayMs: 200 });
-      const { service, url } = await run(db, queue, queueName);
+      const billing = await run(db, queue, queueName);
       const publisher = createAmqpQueue({ url: testServers.amqp, logger });
       return {
-        url,
+        url: billing.url,
         queueName,
         publisher,
         async dispose() {
           await publisher.close();
-          // The service first, then what the test opened for it.
-          await service.close();
-          await queue.close();
-          await db.close();
+          await billing.close();
           await deleteQueues([queueName]);
           await database.drop();
         },
@@ -76,17 +75,15 @@ const backends: Backend[] = [
       const db = await createPgliteDb();
       const queueName = uniqueName('billing');
       const queue = await createEmbeddedQueue(db, { pollIntervalMs: 100, retryDelayMs: 50 });
-      const { service, url } = await run(db, queue, queueName);
+      const billing = await run(db, queue, queueName);
       const publisher = await createEmbeddedQueue(db);
       return {
-        url,
+        url: billing.url,
         queueName,
         publisher,
         async dispose() {
           await publisher.close();
-          await service.close();
-          await queue.close();
-          await db.close();
+          await billing.close();
         },
       };
     },
@@ -205,11 +202,9 @@ for (const backend of backends) {
 describe.skipIf(!(rabbitUp && postgresUp))('billing service while its database is down', () => {
   let database: TestDatabase;
   let proxy: TcpProxy;
-  let service: Service;
+  let billing: Awaited<ReturnType<typeof run>> | undefined;
   let url: string;
   let publisher: MessageQueue;
-  let queue: MessageQueue;
-  let db: Db;
   const queueName = uniqueName('billing_dbdown');
 
   beforeAll(async () => {
@@ -219,22 +214,21 @@ describe.skipIf(!(rabbitUp && postgresUp))('billing service while its database i
     const throughProxy = new URL(database.url);
     throughProxy.hostname = '127.0.0.1';
     throughProxy.port = String(proxy.port);
-    db = createPgDb({
+    const db = createPgDb({
       connectionString: throughProxy.toString(),
       maxConnections: 2,
       connectionTimeoutMs: 1_000,
       label: 'orders',
     });
-    queue = createAmqpQueue({ url: testServers.amqp, logger, retryDelayMs: 50, maxRetryDelayMs: 200 });
-    ({ service, url } = await run(db, queue, queueName));
+    const queue = createAmqpQueue({ url: testServers.amqp, logger, retryDelayMs: 50, maxRetryDelayMs: 200 });
+    billing = await run(db, queue, queueName);
+    url = billing.url;
     publisher = createAmqpQueue({ url: testServers.amqp, logger });
   });
 
   afterAll(async () => {
     await publisher?.close();
-    await service?.close();
-    await queue?.close();
-    await db?.close();
+    await billing?.close();
     await proxy?.close();
     await deleteQueues([queueName]);
     await database?.drop();

@@ -1,56 +1,23 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPgDb, runMigrations, type Db } from '@shipshape/db';
-import { createPgliteDb } from '@shipshape/db/pglite';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '@shipshape/testkit';
+import { runMigrations, type Db } from '@shipshape/db';
+import { dbBackends } from '@shipshape/testkit';
 import { createSqlOrdersRepository, type NewOrder, type OrdersRepository } from '../src/ordersRepository.js';
 import { billingMigrations } from '../src/migrations.js';
 
-const postgresUp = await postgresAvailable();
-
-interface Backend {
-  name: string;
-  available: boolean;
-  open(): Promise<{ db: Db; dispose(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'PostgreSQL',
-    available: postgresUp,
-    async open() {
-      const database: TestDatabase = await createTestDatabase('billing_repo');
-      const db = createPgDb({ connectionString: database.url, maxConnections: 4 });
-      return {
-        db,
-        async dispose() {
-          await db.close();
-          await database.drop();
-        },
-      };
-    },
-  },
-  {
-    name: 'PGlite',
-    available: true,
-    async open() {
-      const db = await createPgliteDb();
-      return { db, dispose: () => db.close() };
-    },
-  },
-];
+const backends = await dbBackends('billing_repo');
 
 function order(messageId: string, overrides: Partial<NewOrder> = {}): NewOrder {
   return { message_id: messageId, user_id: 3, number_of_items: 5, total_amount: 180, ...overrides };
 }
 
 for (const backend of backends) {
-  describe.skipIf(!backend.available)(`OrdersRepository contract: ${backend.name}`, () => {
+  describe.skipIf(!backend.enabled)(`OrdersRepository contract: ${backend.name}`, () => {
     let db: Db;
     let dispose: () => Promise<void>;
     let orders: OrdersRepository;
 
     beforeAll(async () => {
-      ({ db, dispose } = await backend.open());
+      ({ db, close: dispose } = await backend.open());
       await runMigrations(db, billingMigrations);
       orders = createSqlOrdersRepository(db);
     });

@@ -3,9 +3,8 @@
  * SQL implementation serves both modes and must behave the same on each.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPgDb, runMigrations, type Db } from '@shipshape/db';
-import { createPgliteDb } from '@shipshape/db/pglite';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '@shipshape/testkit';
+import { runMigrations, type Db } from '@shipshape/db';
+import { dbBackends } from '@shipshape/testkit';
 import { inventoryMigrations } from '../src/migrations.js';
 import {
   containsPattern,
@@ -14,33 +13,7 @@ import {
   type MoviesRepository,
 } from '../src/moviesRepository.js';
 
-const postgresUp = await postgresAvailable();
-
-const adapters: Array<{ name: string; enabled: boolean; open(): Promise<{ db: Db; cleanup(): Promise<void> }> }> = [
-  {
-    name: 'PostgreSQL server',
-    enabled: postgresUp,
-    async open() {
-      const database: TestDatabase = await createTestDatabase('inventory_repository');
-      const db = createPgDb({ connectionString: database.url, maxConnections: 4 });
-      return {
-        db,
-        async cleanup() {
-          await db.close();
-          await database.drop();
-        },
-      };
-    },
-  },
-  {
-    name: 'PGlite',
-    enabled: true,
-    async open() {
-      const db = await createPgliteDb();
-      return { db, cleanup: () => db.close() };
-    },
-  },
-];
+const adapters = await dbBackends('inventory_repository');
 
 const page = (query: { limit?: number; offset?: number; title?: string } = {}) => ({ limit: 100, offset: 0, ...query });
 
@@ -51,7 +24,7 @@ describe.each(adapters)('MoviesRepository contract: $name', ({ enabled, open }) 
 
   beforeAll(async () => {
     if (!enabled) return;
-    ({ db, cleanup } = await open());
+    ({ db, close: cleanup } = await open());
     await runMigrations(db, inventoryMigrations);
     movies = createSqlMoviesRepository(db);
   });

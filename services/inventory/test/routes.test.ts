@@ -6,38 +6,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPgDb, type Db } from '@shipshape/db';
 import { createPgliteDb } from '@shipshape/db/pglite';
 import { createLogger, parseConfig, type Service } from '@shipshape/platform';
-import { createTestDatabase, postgresAvailable, startTcpProxy } from '@shipshape/testkit';
+import { createTestDatabase, dbBackends, postgresAvailable, startTcpProxy } from '@shipshape/testkit';
 import { createInventoryService, inventoryConfigSchema } from '../src/service.js';
 
 const logger = createLogger('inventory-test', 'silent');
 const config = parseConfig(inventoryConfigSchema, {});
 const postgresUp = await postgresAvailable();
 
-const backends: Array<{ name: string; enabled: boolean; open(): Promise<{ db: Db; cleanup(): Promise<void> }> }> = [
-  {
-    name: 'PGlite',
-    enabled: true,
-    async open() {
-      const db = await createPgliteDb();
-      return { db, cleanup: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL server',
-    enabled: postgresUp,
-    async open() {
-      const database = await createTestDatabase('inventory_routes');
-      const db = createPgDb({ connectionString: database.url, maxConnections: 4 });
-      return {
-        db,
-        async cleanup() {
-          await db.close();
-          await database.drop();
-        },
-      };
-    },
-  },
-];
+const backends = await dbBackends('inventory_routes');
 
 interface Answer {
   status: number;
@@ -90,7 +66,7 @@ describe.each(backends)('movies API on $name', ({ enabled, open }) => {
 
   beforeAll(async () => {
     if (!enabled) return;
-    ({ db, cleanup } = await open());
+    ({ db, close: cleanup } = await open());
     service = await createInventoryService({ config, logger, db });
   });
   afterAll(async () => {
