@@ -4,56 +4,66 @@ import { pageQuery } from './movies.js';
 export const BILLING_QUEUE = 'billing_queue';
 export const MAX_USER_ID = 2_147_483_647;
 export const MAX_ITEMS = 10_000;
+export const MIN_TOTAL_AMOUNT = 0.01;
 export const MAX_TOTAL_AMOUNT = 1_000_000_000;
 
-/** A number given as a JSON number or a numeric string (`"180"`, `"19.99"`), as crud-master clients send. */
-function numeric(field: string) {
-  return z.union(
-    [
-      z.number({ error: `${field} must be a number` }),
-      z
-        .string()
-        .trim()
-        .regex(/^\d+(\.\d+)?$/, `${field} must be a number or a numeric string`)
-        .transform(Number),
-    ],
-    { error: `${field} must be a number or a numeric string` },
-  );
+/**
+ * A number given as a JSON number or a numeric string (`"180"`, `"19.99"`), as crud-master clients send.
+ * `decimals` bounds the fraction of a string on its digits as written, before a double could round
+ * `"0.000000001"` to something that looks fine.
+ */
+function numeric(field: string, decimals?: number) {
+  const tooPrecise = decimals === undefined ? undefined : new RegExp(`\\.\\d{${decimals}}\\d*[1-9]`);
+  return z
+    .union(
+      [
+        z.number({ error: `${field} must be a number` }),
+        z
+          .string()
+          .trim()
+          .regex(/^\d+(\.\d+)?$/, `${field} must be a number or a numeric string`),
+      ],
+      { error: `${field} must be a number or a numeric string` },
+    )
+    .refine(
+      (value) => typeof value !== 'string' || !tooPrecise?.test(value),
+      `${field} must have at most ${decimals} decimals`,
+    )
+    .transform(Number);
 }
+
+// Each bound is the column's (billing's migrations): integer columns with CHECK (> 0), and
+// numeric(12, 2) with CHECK (> 0), which rounds a third decimal away and so must never be sent one.
+const userId = z
+  .number({ error: 'user_id must be a finite number' })
+  .int('user_id must be an integer')
+  .positive('user_id must be positive')
+  .max(MAX_USER_ID, `user_id must be at most ${MAX_USER_ID}`);
+const numberOfItems = z
+  .number({ error: 'number_of_items must be a finite number' })
+  .int('number_of_items must be an integer')
+  .positive('number_of_items must be positive')
+  .max(MAX_ITEMS, `number_of_items must be at most ${MAX_ITEMS}`);
+const totalAmount = z
+  .number({ error: 'total_amount must be a finite number' })
+  .min(MIN_TOTAL_AMOUNT, `total_amount must be at least ${MIN_TOTAL_AMOUNT}`)
+  .max(MAX_TOTAL_AMOUNT, `total_amount must be at most ${MAX_TOTAL_AMOUNT}`)
+  // A JSON number has at most two decimals when it is the double nearest to its own two-decimal form.
+  .refine((n) => Number(n.toFixed(2)) === n, 'total_amount must have at most 2 decimals');
 
 export const orderRequestSchema = z
   .strictObject({
-    user_id: numeric('user_id').pipe(
-      z
-        .number()
-        .int('user_id must be an integer')
-        .positive('user_id must be positive')
-        .max(MAX_USER_ID, `user_id must be at most ${MAX_USER_ID}`),
-    ),
-    number_of_items: numeric('number_of_items').pipe(
-      z
-        .number()
-        .int('number_of_items must be an integer')
-        .positive('number_of_items must be positive')
-        .max(MAX_ITEMS, `number_of_items must be at most ${MAX_ITEMS}`),
-    ),
-    total_amount: numeric('total_amount').pipe(
-      z
-        .number()
-        .positive('total_amount must be positive')
-        .max(MAX_TOTAL_AMOUNT, `total_amount must be at most ${MAX_TOTAL_AMOUNT}`)
-        .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, {
-          message: 'total_amount must have at most 2 decimals',
-        }),
-    ),
+    user_id: numeric('user_id').pipe(userId),
+    number_of_items: numeric('number_of_items').pipe(numberOfItems),
+    total_amount: numeric('total_amount', 2).pipe(totalAmount),
   })
   .meta({ id: 'OrderRequest' });
 
-/** What travels on `billing_queue`: the validated order with numbers normalised. */
+/** What travels on `billing_queue`: the validated order with numbers normalised, held to the same bounds. */
 export const orderMessageSchema = z.strictObject({
-  user_id: z.number().int().positive().max(MAX_USER_ID),
-  number_of_items: z.number().int().positive().max(MAX_ITEMS),
-  total_amount: z.number().positive().max(MAX_TOTAL_AMOUNT),
+  user_id: userId,
+  number_of_items: numberOfItems,
+  total_amount: totalAmount,
 });
 
 export const orderAcceptedSchema = z.object({ message: z.string(), id: z.string() }).meta({ id: 'OrderAccepted' });
