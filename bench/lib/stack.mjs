@@ -58,6 +58,7 @@ export async function startNativeStack({ profileDir, progress } = {}) {
         {
           ...env,
           PORT: String(ports[service]),
+          METRICS_PORT: '0',
           HOST: '127.0.0.1',
           LOG_LEVEL: 'warn',
           ...profileEnv,

@@ -14,7 +14,7 @@ import {
   uniqueName,
   waitFor,
 } from '@shipshape/testkit';
-import { request, scripts, storedOrderCount } from './stack.js';
+import { anyMetricsPorts, request, scripts, storedOrderCount } from './stack.js';
 
 const realServers = (await postgresAvailable()) && (await rabbitMqAvailable());
 
@@ -43,6 +43,7 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
         GATEWAY_PORT: String(gatewayPort),
         INVENTORY_PORT: String(inventoryPort),
         BILLING_PORT: String(billingPort),
+        ...anyMetricsPorts,
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

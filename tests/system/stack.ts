@@ -22,6 +22,9 @@ export const scripts = {
   native: path.join(root, 'apps/launcher/dist/native.js'),
 };
 
+/** The launchers' metrics ports, each on any free port, so that stacks side by side do not collide. */
+export const anyMetricsPorts = { GATEWAY_METRICS_PORT: '0', INVENTORY_METRICS_PORT: '0', BILLING_METRICS_PORT: '0' };
+
 export interface Stack {
   gatewayUrl: string;
   stop(): Promise<void>;
@@ -125,6 +128,7 @@ export async function startEmbeddedStack(): Promise<EmbeddedStack> {
     GATEWAY_PORT: String(gatewayPort),
     INVENTORY_PORT: String(inventoryPort),
     BILLING_PORT: String(billingPort),
+    ...anyMetricsPorts,
     RATE_LIMIT_MAX: '0',
   };
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;

@@ -47,7 +47,7 @@ try {
     const service = await entry.embed(environment, { db, queue }, serviceLogger(entry.name));
     started.push(service);
     const url = await service.start(Number(local.PORT), config.HOST);
-    serviceLogger(entry.name).info({ url }, `${entry.name} listening`);
+    serviceLogger(entry.name).info({ url, metrics: service.app.metricsUrl() }, `${entry.name} listening`);
   }
 } catch (error) {
   logger.fatal({ err: error }, 'embedded mode failed to start');
@@ -64,6 +64,7 @@ process.stderr.write(
     ...services.flatMap((entry) =>
       entry.paths.length > 0 ? [`  ${entry.name.padEnd(14)} ${entry.paths.map((p) => `${api}${p}`).join(', ')}`] : [],
     ),
+    `  metrics        ${started.map((service) => service.app.metricsUrl()).join(', ')}`,
     `  data           ${dataDir}`,
     'Press Ctrl-C to stop.',
     '',

@@ -8,9 +8,16 @@ import { LOCAL_PORTS, type ServiceName } from '@shipshape/contracts';
 import type { Db } from '@shipshape/db';
 import { createGatewayService, gatewayConfigSchema } from '@shipshape/gateway';
 import { createInventoryService, inventoryConfigSchema } from '@shipshape/inventory';
-import { env, parseConfig, type Logger, type Service, type ServiceDeps } from '@shipshape/platform';
+import {
+  env,
+  METRICS_PORT_OFFSET,
+  parseConfig,
+  type Logger,
+  type Service,
+  type ServiceDeps,
+} from '@shipshape/platform';
 import type { MessageQueue } from '@shipshape/queue';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * What a service may need from outside. The embedded mode gives each the one PGlite database and the
@@ -70,7 +77,7 @@ export const services: readonly ServiceEntry[] = [
   defineService({
     name: 'gateway',
     needs: ['queue'],
-    paths: ['/docs', '/health', '/ready', '/metrics'],
+    paths: ['/docs', '/health', '/ready'],
     configSchema: gatewayConfigSchema,
     create: createGatewayService,
   }),
@@ -79,9 +86,23 @@ export const services: readonly ServiceEntry[] = [
 /** `inventory` → `INVENTORY`, the prefix of its variables in the launchers (`INVENTORY_PORT`, …). */
 export const envPrefix = (name: string) => name.toUpperCase().replace(/-/g, '_');
 
-/** `<NAME>_PORT` of every service, defaulting to its local port. */
+/**
+ * `<NAME>_PORT` and `<NAME>_METRICS_PORT` of every service, defaulting to its local port and that
+ * port plus `METRICS_PORT_OFFSET` (0 takes any free port).
+ */
 export const portVariables = Object.fromEntries(
-  services.map((service) => [`${envPrefix(service.name)}_PORT`, env.port(LOCAL_PORTS[service.name])]),
+  services.flatMap((service) => [
+    [`${envPrefix(service.name)}_PORT`, env.port(LOCAL_PORTS[service.name])],
+    [
+      `${envPrefix(service.name)}_METRICS_PORT`,
+      z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(65535)
+        .default(LOCAL_PORTS[service.name] + METRICS_PORT_OFFSET),
+    ],
+  ]),
 );
 
 /**
@@ -100,6 +121,7 @@ export function localEnvironment(
       services.map((other) => [`${envPrefix(other.name)}_URL`, `http://${reachable}:${port(other.name)}`]),
     ),
     PORT: String(port(service.name)),
+    METRICS_PORT: String(ports[`${envPrefix(service.name)}_METRICS_PORT`]),
     HOST: host,
   };
 }

@@ -70,7 +70,14 @@ export interface BaseServiceConfig {
   HOST: string;
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   SHUTDOWN_TIMEOUT_MS: number;
+  METRICS_PORT: number;
+  HEADERS_TIMEOUT_MS: number;
+  REQUEST_TIMEOUT_MS: number;
+  KEEP_ALIVE_TIMEOUT_MS: number;
 }
+
+/** Where a service serves its metrics by default: its own port plus this (3000 → 9000). */
+export const METRICS_PORT_OFFSET = 6_000;
 
 /** Variables every HTTP service reads. */
 export function baseServiceConfig(defaultPort: number) {
@@ -79,5 +86,18 @@ export function baseServiceConfig(defaultPort: number) {
     HOST: env.host(),
     LOG_LEVEL: env.logLevel(),
     SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),
+    /** Prometheus metrics, on a port no client is given; 0 takes any free port. */
+    METRICS_PORT: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(defaultPort + METRICS_PORT_OFFSET),
+    /** Longest wait for a request's headers (then 408). */
+    HEADERS_TIMEOUT_MS: env.positiveInt(5_000),
+    /** Longest wait for a whole request, body included (then 408). */
+    REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+    /** How long an idle keep-alive connection stays open. */
+    KEEP_ALIVE_TIMEOUT_MS: env.positiveInt(5_000),
   };
 }

@@ -47,9 +47,15 @@ export class BadGatewayError extends AppError {
   readonly statusCode = 502;
 }
 
-/** An upstream did not answer in time (504). */
+/** An upstream did not answer in time (504); like a 503, the client may retry after a while. */
 export class GatewayTimeoutError extends AppError {
   readonly statusCode = 504;
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, details: ErrorDetail[] = [], options?: ErrorOptions & { retryAfterSeconds?: number }) {
+    super(message, details, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 5;
+  }
 }
 
 export interface ErrorBody {

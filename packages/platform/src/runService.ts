@@ -3,6 +3,10 @@ import { loadConfig, type BaseServiceConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Service } from './server.js';
 import { closeInOrder, exitOnSignal } from './shutdown.js';
+import { withTimeout } from './timeouts.js';
+
+/** Longest wait for one connection to close before it is abandoned. */
+const CONNECTION_CLOSE_TIMEOUT_MS = 2_000;
 
 /** A connection a service is given: a database pool, a broker connection, a cache client. */
 export interface Closable {
@@ -47,12 +51,19 @@ export async function runService<Config extends BaseServiceConfig, Deps extends 
   const logger = createLogger(name, config.LOG_LEVEL);
   let connections: Record<string, Closable> | undefined;
   let service: Service | undefined;
-  // Connections close in the reverse order of their opening, after the service that uses them.
+  // Connections close in the reverse order of their opening, after the service that uses them. One
+  // whose peer does not answer (a partitioned broker) is abandoned after a bound of its own, so that the
+  // process still exits 0 within SHUTDOWN_TIMEOUT_MS.
+  const closeBoundMs = Math.max(100, Math.min(CONNECTION_CLOSE_TIMEOUT_MS, config.SHUTDOWN_TIMEOUT_MS / 4));
   const closeConnections = () =>
     closeInOrder(
-      Object.values(connections ?? {})
+      Object.entries(connections ?? {})
         .reverse()
-        .map((connection) => () => connection.close()),
+        .map(
+          ([key, connection]) =>
+            () =>
+              closeWithin(key, connection, closeBoundMs, logger),
+        ),
       logger,
     );
   const closeAll = () => closeInOrder([async () => service?.close(), closeConnections], logger);
@@ -63,10 +74,21 @@ export async function runService<Config extends BaseServiceConfig, Deps extends 
     service = await definition.create({ config, logger, ...opened } as unknown as Deps);
     exitOnSignal(logger, config.SHUTDOWN_TIMEOUT_MS, closeAll);
     const url = await service.start(config.PORT, config.HOST);
-    logger.info({ url }, `${name} listening`);
+    logger.info({ url, metrics: service.app.metricsUrl() }, `${name} listening`);
   } catch (error) {
     logger.fatal({ err: error }, `${name} failed to start`);
     await closeAll().catch(() => {});
     process.exit(1);
+  }
+}
+
+class CloseTimeoutError extends Error {}
+
+async function closeWithin(name: string, connection: Closable, ms: number, logger: Logger): Promise<void> {
+  try {
+    await withTimeout(connection.close(), ms, () => new CloseTimeoutError(`${name} did not close within ${ms} ms`));
+  } catch (error) {
+    if (!(error instanceof CloseTimeoutError)) throw error;
+    logger.warn({ connection: name, timeoutMs: ms }, 'a connection did not close in time; abandoned');
   }
 }

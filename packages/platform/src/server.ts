@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyError, type FastifyReply } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -7,8 +8,9 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { AppError, ServiceUnavailableError, type ErrorBody, type ErrorDetail } from './errors.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import type { BaseServiceConfig } from './config.js';
+import { AppError, GatewayTimeoutError, ServiceUnavailableError, type ErrorBody, type ErrorDetail } from './errors.js';
+import { createMetrics, serveMetrics, type Metrics, type MetricsServer } from './metrics.js';
 import { withTimeout } from './timeouts.js';
 
 export type ReadinessCheck = () => Promise<void>;
@@ -25,13 +27,29 @@ export interface ServerOptions {
    * rate limit and the logs see the client rather than the proxy. Off unless a proxy is really there.
    */
   trustProxy?: boolean;
+  /**
+   * Where metrics are served and how long a client may take; the service's config. Without it (tests
+   * that `inject`) the timeouts keep these defaults and no metrics port is opened.
+   */
+  config?: HttpConfig;
 }
+
+/** The settings of `baseServiceConfig` the HTTP server itself reads. */
+export type HttpConfig = Pick<
+  BaseServiceConfig,
+  'HOST' | 'METRICS_PORT' | 'HEADERS_TIMEOUT_MS' | 'REQUEST_TIMEOUT_MS' | 'KEEP_ALIVE_TIMEOUT_MS'
+>;
+
+const DEFAULT_HTTP_TIMEOUTS = { HEADERS_TIMEOUT_MS: 5_000, REQUEST_TIMEOUT_MS: 30_000, KEEP_ALIVE_TIMEOUT_MS: 5_000 };
+/** A path parameter longer than this is answered 414: no id or name of the API comes close. */
+const MAX_PARAM_LENGTH = 100;
 
 export type AppServer = ReturnType<typeof createServer>;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export const REQUEST_ID_HEADER = 'x-request-id';
-const PROBE_ROUTES = new Set(['/health', '/ready', '/metrics']);
+const PROBE_ROUTES = new Set(['/health', '/ready']);
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * The Fastify instance every service starts from: request ids, access logs, metrics, health and
@@ -41,6 +59,8 @@ export function createServer(options: ServerOptions) {
   const { service, logger, readinessChecks = {}, readinessTimeoutMs = 2_000 } = options;
   const metrics: Metrics = createMetrics(service);
   const bodyLimit = options.bodyLimit ?? 64 * 1024;
+  const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.config };
+  let closing = false;
 
   const app = Fastify({
     loggerInstance: logger,
@@ -54,8 +74,27 @@ export function createServer(options: ServerOptions) {
       const incoming = req.headers[REQUEST_ID_HEADER];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    return503OnClosing: true,
+    // A request that arrives while closing gets the standard 503 body (the onRequest hook below).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Slow clients cannot hold a connection: headers, a whole request and an idle keep-alive are bounded,
+    // and Node checks the first two every second rather than every 30 s.
+    http: {
+      headersTimeout: timeouts.HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1_000, timeouts.HEADERS_TIMEOUT_MS),
+    },
+    requestTimeout: timeouts.REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: timeouts.KEEP_ALIVE_TIMEOUT_MS,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, timeouts),
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const message =
+        status === 414
+          ? `A path segment is longer than ${MAX_PARAM_LENGTH} characters`
+          : `Malformed URL: ${error.message}`;
+      sendError(reply, status, { error: message, details: [] });
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -65,6 +104,14 @@ export function createServer(options: ServerOptions) {
   // Callback-style hooks: on every request, a promise per hook is measurable overhead.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (closing) {
+      reply.header('connection', 'close').header('retry-after', '5');
+      return sendError(reply, 503, { error: `${service} is shutting down; retry on another instance`, details: [] });
+    }
+    done();
+  });
+  app.addHook('preClose', (done) => {
+    closing = true;
     done();
   });
 
@@ -105,6 +152,8 @@ export function createServer(options: ServerOptions) {
       if (error instanceof ServiceUnavailableError) {
         reply.header('retry-after', String(error.retryAfterSeconds));
         request.log.warn({ err: error.cause ?? error }, error.message);
+      } else if (error instanceof GatewayTimeoutError) {
+        reply.header('retry-after', String(error.retryAfterSeconds));
       }
       return sendError(reply, error.statusCode, { error: error.message, details: error.details });
     }
@@ -135,16 +184,58 @@ export function createServer(options: ServerOptions) {
     return { status: ready ? 'ready' : 'not ready', service, checks: Object.fromEntries(results) };
   });
 
-  app.get('/metrics', hidden, async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  // Metrics on a port of their own, which a scraper reaches and the published port does not.
+  let metricsServer: MetricsServer | undefined;
+  app.decorate('metricsUrl', () => metricsServer?.url);
+  if (options.config) {
+    const { METRICS_PORT, HOST } = options.config;
+    app.addHook('onListen', async () => {
+      metricsServer = await serveMetrics(metrics.registry, METRICS_PORT, HOST);
+    });
+    app.addHook('onClose', async () => {
+      await metricsServer?.close();
+    });
+  }
 
   return app;
 }
 
+/**
+ * Errors Node meets before Fastify sees a request (a malformed or slow request, headers too large),
+ * answered in the standard body on the raw socket, which is then closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket, timeouts: typeof DEFAULT_HTTP_TIMEOUTS) {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  let status = 400;
+  let message = `Malformed HTTP request (${error.code ?? error.message})`;
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    message = `Request timed out: its headers must arrive within ${timeouts.HEADERS_TIMEOUT_MS} ms and the whole request within ${timeouts.REQUEST_TIMEOUT_MS} ms`;
+  } else if (error.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    message = 'Request headers are larger than the server accepts';
+  } else if (error.code === 'HPE_URI_OVERFLOW') {
+    status = 414;
+    message = 'Request URL is longer than the server accepts';
+  }
+  const body = JSON.stringify({ error: message, details: [] } satisfies ErrorBody);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  414: 'URI Too Long',
+  431: 'Request Header Fields Too Large',
+};
+
 function sendError(reply: FastifyReply, status: number, body: ErrorBody) {
-  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+  return reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
 }
 
 function describe(details: ErrorDetail[]): string {
@@ -170,6 +261,8 @@ function clientErrorMessage(error: FastifyError, bodyLimit: number): string {
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Metrics;
+    /** Where the metrics are served once the server listens (undefined before, or without a config). */
+    metricsUrl(): string | undefined;
   }
 }
 

@@ -18,7 +18,8 @@ export async function startNodeProcess(
   timeoutMs = 20_000,
 ): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [script], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    // Metrics on any free port, so that processes of suites running side by side do not collide.
+    env: { ...process.env, LOG_LEVEL: 'warn', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -28,6 +28,7 @@ export async function createBillingService({ config, logger, db, queue }: Billin
   const app = createServer({
     service: 'billing',
     logger,
+    config,
     readinessChecks: { database: () => db.ping(), queue: () => queue.check() },
   });
   registerOrderRoutes(app, orders);

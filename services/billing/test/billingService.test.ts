@@ -38,7 +38,7 @@ interface Backend {
 
 /** Billing on `db` and `queue`; `close()` closes the service, then the queue and database the test opened. */
 async function run(db: Db, queue: MessageQueue, queueName: string) {
-  const config = parseConfig(billingConfigSchema, { BILLING_QUEUE: queueName, ...consume });
+  const config = parseConfig(billingConfigSchema, { BILLING_QUEUE: queueName, METRICS_PORT: '0', ...consume });
   const service = await createBillingService({ config, logger, db, queue });
   const url = await service.start(0, '127.0.0.1');
   return { service, url, close: () => closeInOrder([() => service.close(), () => queue.close(), () => db.close()]) };

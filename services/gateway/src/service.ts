@@ -40,6 +40,7 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
   const app = createServer({
     service: 'gateway',
     logger,
+    config,
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     readinessChecks: {

@@ -65,6 +65,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
       return new GatewayTimeoutError(`Upstream service ${name} did not answer within ${timeoutMs} ms`, [], {
         cause: error,
+        retryAfterSeconds,
       });
     }
     // Refused, reset, unreachable or closed mid-answer: the service is (for now) not there.

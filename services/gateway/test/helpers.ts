@@ -40,7 +40,7 @@ export async function startGateway(
 ): Promise<RunningGateway & { queue: MessageQueue }> {
   const ownQueue = options.queue ? undefined : await startEmbeddedQueue();
   const queue = options.queue ?? ownQueue!.queue;
-  const config = parseConfig(gatewayConfigSchema, { LOG_LEVEL: 'silent', ...env });
+  const config = parseConfig(gatewayConfigSchema, { LOG_LEVEL: 'silent', METRICS_PORT: '0', ...env });
   const service = await createGatewayService({ config, queue, logger: createLogger('gateway', config.LOG_LEVEL) });
   const url = await service.start(0, '127.0.0.1');
   return {

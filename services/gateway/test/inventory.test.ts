@@ -29,7 +29,7 @@ describe('movies through the gateway to the real inventory service', () => {
     });
     inventoryDb = await createPgliteDb();
     inventory = await createInventoryService({
-      config: parseConfig(inventoryConfigSchema, {}),
+      config: parseConfig(inventoryConfigSchema, { METRICS_PORT: '0' }),
       logger: pino({ level: 'info' }, logStream),
       db: inventoryDb,
     });

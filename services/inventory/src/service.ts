@@ -14,10 +14,10 @@ export type InventoryDeps = ServiceDeps<InventoryConfig, { db: Db }>;
  * The inventory service: brings the schema up to date (replicas starting together take turns),
  * then serves the movies API. `/ready` answers 503 while the database does not answer.
  */
-export async function createInventoryService({ logger, db }: InventoryDeps): Promise<Service> {
+export async function createInventoryService({ config, logger, db }: InventoryDeps): Promise<Service> {
   await runMigrations(db, inventoryMigrations, logger);
 
-  const app = createServer({ service: 'inventory', logger, readinessChecks: { database: () => db.ping() } });
+  const app = createServer({ service: 'inventory', logger, config, readinessChecks: { database: () => db.ping() } });
   registerMovieRoutes(app, createSqlMoviesRepository(db));
 
   return {

@@ -10,7 +10,7 @@ import { createTestDatabase, dbBackends, postgresAvailable, startTcpProxy } from
 import { createInventoryService, inventoryConfigSchema } from '../src/service.js';
 
 const logger = createLogger('inventory-test', 'silent');
-const config = parseConfig(inventoryConfigSchema, {});
+const config = parseConfig(inventoryConfigSchema, { METRICS_PORT: '0' });
 const postgresUp = await postgresAvailable();
 
 const backends = await dbBackends('inventory_routes');
@@ -334,7 +334,7 @@ describe.each(backends)('movies API on $name', ({ enabled, open }) => {
 
     it('counts requests by route in /metrics', async () => {
       await api('GET', '/api/movies/1');
-      const metrics = await api('GET', '/metrics');
+      const metrics = { raw: await service.app.metrics.registry.metrics() };
       expect(metrics.raw).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/api\/movies\/:id"/);
     });
 
