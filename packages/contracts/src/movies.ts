@@ -34,13 +34,16 @@ function storable<T extends z.ZodString>(schema: T, field: string): T {
     .refine((value) => !UNPAIRED_SURROGATE.test(value), `${field} must be valid Unicode text`) as T;
 }
 
+/** Characters that show nothing: format characters (zero-width space and joiners, BOM) and white space. */
+const INVISIBLE = /[\p{Cf}\p{White_Space}]/gu;
+
 const title = storable(
   text('title')
     .trim()
     .min(1, 'title must not be empty')
     .max(MAX_TITLE_LENGTH, `title must be at most ${MAX_TITLE_LENGTH} characters`),
   'title',
-);
+).refine((value) => value.replace(INVISIBLE, '').length > 0, 'title must have a visible character');
 const description = storable(
   text('description').max(MAX_DESCRIPTION_LENGTH, `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`),
   'description',
@@ -69,22 +72,26 @@ export const movieIdParamsSchema = z.object({
 /** Lists answer a page as a JSON array; the number of all matching items travels in this header. */
 export const TOTAL_COUNT_HEADER = 'x-total-count';
 
+/**
+ * A query parameter that is a plain decimal integer: `0x10`, `1e3`, `1.5`, ` 10` and an empty value are
+ * not numbers here (a lenient `Number()` would take most of them), and a parameter given twice is refused.
+ */
+function integerParameter(field: string, min: number, max: number, fallback: number) {
+  return z
+    .string({ error: `${field} must be given once, as a decimal integer` })
+    .regex(/^\d{1,10}$/, `${field} must be a decimal integer`)
+    .transform(Number)
+    .pipe(z.number().min(min, `${field} must be at least ${min}`).max(max, `${field} must be at most ${max}`))
+    .default(fallback);
+}
+
 export const pageQuery = {
-  limit: z.coerce
-    .number({ error: 'limit must be a number' })
-    .int('limit must be an integer')
-    .min(1, 'limit must be at least 1')
-    .max(MAX_PAGE_LIMIT, `limit must be at most ${MAX_PAGE_LIMIT}`)
-    .default(DEFAULT_PAGE_LIMIT),
-  offset: z.coerce
-    .number({ error: 'offset must be a number' })
-    .int('offset must be an integer')
-    .min(0, 'offset must be at least 0')
-    .max(MAX_ID, `offset must be at most ${MAX_ID}`)
-    .default(0),
+  limit: integerParameter('limit', 1, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT),
+  offset: integerParameter('offset', 0, MAX_ID, 0),
 };
 
-export const listMoviesQuerySchema = z.object({
+/** Lists refuse parameters they do not know, rather than ignore a misspelt one. */
+export const listMoviesQuerySchema = z.strictObject({
   ...pageQuery,
   /** Case-insensitive substring of the title; `%`, `_` and backslashes in it match literally. */
   title: storable(

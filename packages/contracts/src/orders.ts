@@ -81,7 +81,7 @@ export const orderSchema = z
   .meta({ id: 'Order' });
 
 export const orderListSchema = z.array(orderSchema);
-export const listOrdersQuerySchema = z.object(pageQuery);
+export const listOrdersQuerySchema = z.strictObject(pageQuery);
 
 export type OrderRequest = z.infer<typeof orderRequestSchema>;
 export type OrderMessage = z.infer<typeof orderMessageSchema>;

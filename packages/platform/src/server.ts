@@ -100,6 +100,7 @@ export function createServer(options: ServerOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('metrics', metrics);
+  parseStrictJson(app);
 
   // Callback-style hooks: on every request, a promise per hook is measurable overhead.
   app.addHook('onRequest', (request, reply, done) => {
@@ -200,6 +201,48 @@ export function createServer(options: ServerOptions) {
   return app;
 }
 
+class UnsupportedBodyError extends AppError {
+  readonly statusCode = 415;
+}
+class MalformedBodyError extends AppError {
+  readonly statusCode = 400;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * JSON bodies are what they claim to be: UTF-8 (another declared charset is a 415, bytes that are not
+ * UTF-8 a 400, never U+FFFD stored in their place), not compressed (a 415 naming Content-Encoding),
+ * then parsed by Fastify's own parser (its prototype-poisoning checks). The bytes are kept as
+ * `request.rawBody`, so a proxy forwards the client's body rather than a re-serialisation.
+ */
+function parseStrictJson(app: AppServer): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.decorateRequest('rawBody', null);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      return done(
+        new UnsupportedBodyError(`Content-Encoding ${encoding} is not supported: send the body uncompressed`),
+      );
+    }
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
+      return done(new UnsupportedBodyError(`Request body charset ${charset} is not supported: send JSON in UTF-8`));
+    }
+    const bytes = body as Buffer;
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return done(new MalformedBodyError('Request body is not valid UTF-8'));
+    }
+    request.rawBody = bytes;
+    parseJson(request, text, done);
+  });
+}
+
 /**
  * Errors Node meets before Fastify sees a request (a malformed or slow request, headers too large),
  * answered in the standard body on the raw socket, which is then closed.
@@ -259,6 +302,10 @@ function clientErrorMessage(error: FastifyError, bodyLimit: number): string {
 }
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body as the client sent it; null for a request without one. */
+    rawBody: Buffer | null;
+  }
   interface FastifyInstance {
     metrics: Metrics;
     /** Where the metrics are served once the server listens (undefined before, or without a config). */

@@ -51,7 +51,6 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
   });
 
   try {
-    keepRawJsonBody(app);
     await registerEdgePlugins(app, config);
     await registerOpenApi(app);
     registerMovieRoutes(app, inventory, createMovieLookups(inventory, logger));
@@ -80,21 +79,6 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
     close: () =>
       (closing ??= closeInOrder([() => app.close(), () => inventory.close(), () => billing.close()], logger)),
   };
-}
-
-/**
- * JSON bodies are parsed (to validate them) and also kept as received, so that a forwarded request
- * carries the client's bytes rather than a re-serialisation.
- */
-function keepRawJsonBody(app: AppServer): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.decorateRequest('rawBody', null);
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    request.rawBody = body as Buffer;
-    // Fastify's own parser (it takes a Buffer too), so proto-poisoning checks and error codes stay the same.
-    parseJson(request, body as unknown as string, done);
-  });
 }
 
 /** Security headers, CORS and the per-client rate limit, applied to every route declared after them. */
@@ -134,12 +118,5 @@ async function registerEdgePlugins(app: AppServer, config: GatewayConfig): Promi
       max: config.RATE_LIMIT_MAX,
       timeWindow: config.RATE_LIMIT_WINDOW_MS,
     });
-  }
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The JSON body as the client sent it; null for a request without one. */
-    rawBody: Buffer | null;
   }
 }

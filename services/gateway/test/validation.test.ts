@@ -124,7 +124,7 @@ describe('input validation at the edge', () => {
       ['POST', '/api/billing', { ...valid, number_of_items: '10001' }, 400, /number_of_items must be at most/],
       ['POST', '/api/billing', { ...valid, total_amount: '1e400' }, 400, /total_amount/, 'body.total_amount'],
       ['POST', '/api/billing', { ...valid, total_amount: 10_000_000_000 }, 400, /total_amount must be at most/],
-      ['POST', '/api/billing', { ...valid, total_amount: 0 }, 400, /total_amount must be positive/],
+      ['POST', '/api/billing', { ...valid, total_amount: 0 }, 400, /total_amount must be at least 0.01/],
       ['POST', '/api/billing', { ...valid, total_amount: '1.999' }, 400, /at most 2 decimals/],
       ['POST', '/api/billing', { ...valid, coupon: 'FREE' }, 400, /coupon/, 'body.coupon'],
     ]);
