@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { createBatcher, redactUrl, withTimeout, type Logger } from '@shipshape/platform';
 import {
+  DEFAULT_MAX_ATTEMPTS,
+  exhaustedReason,
   QueueUnavailableError,
   deadLetterQueueName,
   type BatchHandler,
@@ -13,7 +15,7 @@ import {
   type OutgoingMessage,
   type Outcome,
 } from './messageQueue.js';
-import { backoffDelay, DEAD_LETTER_REASON_HEADER, messageOf, Signal } from './shared.js';
+import { ATTEMPTS_HEADER, backoffDelay, DEAD_LETTER_REASON_HEADER, messageOf, Signal } from './shared.js';
 
 export interface AmqpQueueOptions {
   url: string;
@@ -229,7 +231,7 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
   }
 
   function consumerFor(queue: string, handler: BatchHandler, consumeOptions: ConsumeOptions): AmqpConsumer {
-    const { prefetch, maxBatchSize, maxBatchWaitMs } = consumeOptions;
+    const { prefetch, maxBatchSize, maxBatchWaitMs, maxAttempts = DEFAULT_MAX_ATTEMPTS } = consumeOptions;
     const log = logger.child({ queue });
     let channel: Channel | undefined;
     let consumerTag: string | undefined;
@@ -255,6 +257,32 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
       } catch {
         // The channel closed meanwhile; the broker delivers the message again.
       }
+    }
+
+    /**
+     * A dead letter goes to the dead-letter queue with its reason; a retry is published again at the
+     * back of the queue with one more attempt counted, or dead-lettered once it has had `maxAttempts`.
+     * Either is confirmed before the original is acknowledged, so a crash between them duplicates the
+     * message (which its id makes harmless) rather than losing it.
+     */
+    async function sendOnward(entry: Entry, outcome: Exclude<Outcome, { type: 'ack' }>): Promise<void> {
+      const headers = headersOf(entry.message);
+      const id = entry.message.properties.messageId ?? '';
+      const attempts = attemptsOf(headers) + 1;
+      if (outcome.type === 'retry' && attempts < maxAttempts) {
+        await sendConfirmed(
+          queue,
+          { id, body: entry.message.content, headers: { ...headers, [ATTEMPTS_HEADER]: String(attempts) } },
+          (target) => declare(target, queue),
+        );
+        return;
+      }
+      const reason = outcome.type === 'retry' ? exhaustedReason(outcome.reason, attempts) : outcome.reason;
+      await sendConfirmed(
+        deadLetterQueueName(queue),
+        { id, body: entry.message.content, headers: { ...headers, [DEAD_LETTER_REASON_HEADER]: reason } },
+        (target) => declare(target, deadLetterQueueName(queue)),
+      );
     }
 
     async function handleBatch(batch: Entry[]): Promise<void> {
@@ -293,19 +321,11 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
       await Promise.all(
         live.map(async (entry, index) => {
           const outcome = outcomes[index]!;
-          if (outcome.type === 'dead-letter') {
+          if (outcome.type !== 'ack') {
             try {
-              await sendConfirmed(
-                deadLetterQueueName(queue),
-                {
-                  id: entry.message.properties.messageId ?? '',
-                  body: entry.message.content,
-                  headers: { ...headersOf(entry.message), [DEAD_LETTER_REASON_HEADER]: outcome.reason },
-                },
-                (target) => declare(target, deadLetterQueueName(queue)),
-              );
+              await sendOnward(entry, outcome);
             } catch (error) {
-              log.warn({ err: error }, 'could not dead-letter a message; it will be delivered again');
+              log.warn({ err: error }, `could not ${outcome.type} a message; it will be delivered again`);
               unsettled.push(entry);
               return;
             }
@@ -494,12 +514,19 @@ function batchWrites(model: ChannelModel): () => void {
 }
 
 function toDelivery(message: ConsumeMessage): Delivery {
+  const headers = headersOf(message);
   return {
     id: message.properties.messageId ?? '',
     body: message.content,
-    headers: headersOf(message),
+    headers,
     redelivered: message.fields.redelivered,
+    attempts: attemptsOf(headers),
   };
+}
+
+function attemptsOf(headers: Record<string, string>): number {
+  const attempts = Number(headers[ATTEMPTS_HEADER] ?? 0);
+  return Number.isSafeInteger(attempts) && attempts > 0 ? attempts : 0;
 }
 
 /** AMQP header values may be numbers, booleans or byte arrays; the interface promises strings. */

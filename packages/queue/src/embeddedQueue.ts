@@ -1,6 +1,8 @@
 import { runMigrations, type Db } from '@shipshape/db';
 import { createBatcher, createLogger, withTimeout, type Logger } from '@shipshape/platform';
 import {
+  DEFAULT_MAX_ATTEMPTS,
+  exhaustedReason,
   QueueUnavailableError,
   type BatchHandler,
   type ConsumeOptions,
@@ -40,6 +42,7 @@ interface MessageRow {
   body: Uint8Array;
   headers: Record<string, string> | null;
   deliveries: number;
+  attempts: number;
 }
 
 interface Claimed {
@@ -79,7 +82,7 @@ const CLAIM_SQL = `
             ORDER BY seq
             LIMIT $2
               FOR UPDATE SKIP LOCKED)
-  RETURNING seq, message_id, body, headers, deliveries`;
+  RETURNING seq, message_id, body, headers, deliveries, attempts`;
 
 /**
  * A durable queue kept in PostgreSQL (PGlite in the embedded mode, or a server): a publish is a
@@ -134,6 +137,7 @@ export async function createEmbeddedQueue(db: Db, options: EmbeddedQueueOptions 
           body: toBuffer(row.body),
           headers: row.headers ?? {},
           redelivered: row.deliveries > 1,
+          attempts: row.attempts,
         },
       }))
       .sort((a, b) => a.seq - b.seq);
@@ -147,24 +151,43 @@ export async function createEmbeddedQueue(db: Db, options: EmbeddedQueueOptions 
     ]);
   }
 
-  /** Records the outcomes in one transaction: dead letters copied with their reason, then every row removed. */
-  async function settle(claimed: Claimed[], outcomes: Outcome[]): Promise<void> {
+  /**
+   * Records the outcomes in one transaction: dead letters copied with their reason, every acked or
+   * dead-lettered row removed, and a retried one kept with one more attempt, leased for a back-off so
+   * that it neither blocks the rows behind it nor comes back in a hot loop.
+   */
+  async function settle(claimed: Claimed[], outcomes: Outcome[], maxAttempts: number): Promise<void> {
     await db.transaction(async (tx) => {
+      const done: number[] = [];
       for (const [index, outcome] of outcomes.entries()) {
-        if (outcome.type !== 'dead-letter') continue;
+        const { seq, delivery } = claimed[index]!;
+        const attempts = delivery.attempts + 1;
+        if (outcome.type === 'retry' && attempts < maxAttempts) {
+          const delayMs = backoffDelay(retryDelayMs, maxRetryDelayMs, attempts);
+          await tx.query(
+            `UPDATE queue_messages SET attempts = $2, leased_until = now() + $3::integer * interval '1 millisecond'
+              WHERE seq = $1`,
+            [seq, attempts, delayMs],
+          );
+          continue;
+        }
+        done.push(seq);
+        if (outcome.type === 'ack') continue;
+        const reason = outcome.type === 'retry' ? exhaustedReason(outcome.reason, attempts) : outcome.reason;
         await tx.query(
           `INSERT INTO queue_dead_letters (queue, message_id, body, headers, reason)
            SELECT queue, message_id, body, headers, $2 FROM queue_messages WHERE seq = $1`,
-          [claimed[index]!.seq, outcome.reason],
+          [seq, reason],
         );
       }
-      await tx.query('DELETE FROM queue_messages WHERE seq = ANY($1::bigint[])', [claimed.map((c) => c.seq)]);
+      await tx.query('DELETE FROM queue_messages WHERE seq = ANY($1::bigint[])', [done]);
     });
   }
 
   function startConsumer(queue: string, handler: BatchHandler, consumeOptions: ConsumeOptions): Consumer {
     const log = logger.child({ queue });
     const batchLimit = Math.max(1, Math.min(consumeOptions.maxBatchSize, consumeOptions.prefetch));
+    const maxAttempts = consumeOptions.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     const published = publishSignal(db, queue);
     const pause = new Signal();
     let stopping = false;
@@ -207,7 +230,7 @@ export async function createEmbeddedQueue(db: Db, options: EmbeddedQueueOptions 
         return;
       }
       try {
-        await settle(batch, outcomes);
+        await settle(batch, outcomes, maxAttempts);
         failuresInRow = 0;
       } catch (error) {
         await backOff(error, 'could not record outcomes; the batch comes again when its lease ends');

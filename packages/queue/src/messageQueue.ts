@@ -15,10 +15,16 @@ export interface Delivery {
   headers: Record<string, string>;
   /** True when the message may have been handed to a consumer before (after a crash or nack). */
   redelivered: boolean;
+  /** How many earlier handlings of it answered `retry` (0 the first time); kept across restarts. */
+  attempts: number;
 }
 
-/** What the consumer decided for one delivery. */
-export type Outcome = { type: 'ack' } | { type: 'dead-letter'; reason: string };
+/**
+ * What the consumer decided for one delivery. `retry`: this message failed for a reason of its own
+ * (the database refused it), so it is handed back later, and dead-lettered with `reason` once it has
+ * been tried `maxAttempts` times; the rest of its batch is settled as usual.
+ */
+export type Outcome = { type: 'ack' } | { type: 'dead-letter'; reason: string } | { type: 'retry'; reason: string };
 
 /**
  * Handles a batch and answers one outcome per delivery, in order, only after its effects are
@@ -33,6 +39,16 @@ export interface ConsumeOptions {
   maxBatchSize: number;
   /** How long a partial batch waits for more deliveries before it is handled. */
   maxBatchWaitMs: number;
+  /** Most handlings of a delivery answered `retry` before it is dead-lettered; default `DEFAULT_MAX_ATTEMPTS`. */
+  maxAttempts?: number;
+}
+
+/** Enough for a passing fault (a deadlock, a serialization failure) to clear, few enough to unblock soon. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** The dead-letter reason of a delivery that answered `retry` on its last allowed attempt. */
+export function exhaustedReason(reason: string, attempts: number): string {
+  return `${reason} (tried ${attempts} times)`;
 }
 
 export interface Consumer {

@@ -31,5 +31,10 @@ export const queueMigrations: MigrationSet = {
       CREATE INDEX queue_dead_letters_queue_seq ON queue_dead_letters (queue, seq);
     `,
     },
+    {
+      version: 2,
+      name: 'attempts of a message answered retry',
+      sql: `ALTER TABLE queue_messages ADD COLUMN attempts integer NOT NULL DEFAULT 0;`,
+    },
   ],
 };

@@ -278,6 +278,47 @@ for (const backend of backends) {
       expect(seen.all().map((d) => d.id)).toEqual(['ok-1', 'bad-1', 'ok-2']);
     });
 
+    it('hands a retried delivery back at most maxAttempts times, across a restart, then dead-letters it', async () => {
+      const name = newQueueName();
+      const options: ConsumeOptions = { ...batching, maxAttempts: 3 };
+      const refuse = (d: Delivery) => d.body.toString() === 'refused';
+      const decide: BatchHandler = async (deliveries) =>
+        deliveries.map((d) =>
+          refuse(d) ? { type: 'retry' as const, reason: 'violates check constraint' } : { type: 'ack' as const },
+        );
+      await queue.publish(name, message('fine-1', 'fine'));
+      await queue.publish(name, message('refused-1', 'refused', { 'x-request-id': 'req-refused' }));
+      await queue.publish(name, message('fine-2', 'fine'));
+
+      const first = recorder(decide);
+      const before = await queue.consume(name, first.handler, options);
+      await waitFor('the refused one to be handled once', async () => first.all().some(refuse));
+      await before.stop();
+      // Like a process that exits: what it counted must survive it.
+      await queue.close();
+      queue = await store.open();
+
+      const second = recorder(decide);
+      await consume(name, second.handler, options);
+      const deadLetters = await waitFor('the dead letter', async () => {
+        const found = await queue.peekDeadLetters(name, 10);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(deadLetters).toEqual([
+        { id: 'refused-1', body: Buffer.from('refused'), reason: expect.stringContaining('violates check constraint') },
+      ]);
+      const refusedAttempts = [...first.all(), ...second.all()].filter(refuse).map((d) => d.attempts);
+      expect(refusedAttempts).toEqual([0, 1, 2]);
+      // The others were acknowledged once each, not held behind the refused one.
+      expect(
+        [...first.all(), ...second.all()]
+          .filter((d) => !refuse(d))
+          .map((d) => d.id)
+          .sort(),
+      ).toEqual(['fine-1', 'fine-2']);
+      await waitFor('the queue to be empty', async () => (await queue.depth(name)) === 0);
+    });
+
     it('answers check() while its store is reachable', async () => {
       await expect(queue.check()).resolves.toBeUndefined();
     });

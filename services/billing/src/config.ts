@@ -1,7 +1,7 @@
 import { BILLING_QUEUE, LOCAL_PORTS } from '@shipshape/contracts';
 import { postgresEnv } from '@shipshape/db';
 import { baseServiceConfig, env } from '@shipshape/platform';
-import { amqpEnv } from '@shipshape/queue';
+import { amqpEnv, DEFAULT_MAX_ATTEMPTS } from '@shipshape/queue';
 import { z } from 'zod';
 
 /** What billing reads in every mode (the embedded mode gives it its database and queue instead of URLs). */
@@ -15,6 +15,8 @@ export const billingConfigSchema = z.object({
   BILLING_BATCH_SIZE: env.positiveInt(100),
   /** How long a partial batch waits for more orders before it is stored. */
   BILLING_BATCH_WAIT_MS: env.nonNegativeInt(20),
+  /** Most times an order the database refuses is tried before it is dead-lettered with the reason. */
+  BILLING_MAX_ATTEMPTS: env.positiveInt(DEFAULT_MAX_ATTEMPTS),
 });
 
 /** Its environment as a process of its own (`main.ts`): the settings, its PostgreSQL and RabbitMQ. */

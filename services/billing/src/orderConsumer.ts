@@ -1,4 +1,5 @@
 import { orderMessageSchema } from '@shipshape/contracts';
+import { isDatabaseUnavailable } from '@shipshape/db';
 import { REQUEST_ID_HEADER, type Logger } from '@shipshape/platform';
 import type { BatchHandler, Delivery, Outcome } from '@shipshape/queue';
 import type { NewOrder, OrdersRepository } from './ordersRepository.js';
@@ -30,32 +31,67 @@ export interface OrderConsumerDeps {
   logger: Logger;
 }
 
+/** How storing each order of a batch turned out: stored (or already stored), or refused by the database. */
+type Stored = { type: 'stored' } | { type: 'refused'; reason: string };
+
 /**
- * Stores each batch of order messages in one statement and answers its outcomes only after the
- * commit. A message that can never be an order is dead-lettered; if storing fails (the database
- * is down) the handler throws, so the queue delivers the whole batch again later.
+ * Stores the batch in one statement; if the database refuses it for a reason other than being
+ * unreachable (a constraint one order breaks), stores the orders one by one instead, so that one
+ * order never holds back the others. An unreachable database throws: the whole batch comes again.
+ */
+async function storeAll(orders: OrdersRepository, valid: NewOrder[]): Promise<{ results: Stored[]; stored: number }> {
+  try {
+    const stored = await orders.insertMany(valid);
+    return { results: valid.map(() => ({ type: 'stored' })), stored };
+  } catch (error) {
+    if (isDatabaseUnavailable(error) || valid.length === 0) throw error;
+  }
+  const results: Stored[] = [];
+  let stored = 0;
+  for (const order of valid) {
+    try {
+      stored += await orders.insertMany([order]);
+      results.push({ type: 'stored' });
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      results.push({ type: 'refused', reason: `the database refused the order: ${messageOf(error)}` });
+    }
+  }
+  return { results, stored };
+}
+
+/**
+ * Stores each batch of order messages and answers its outcomes only after the commit. A message that
+ * can never be an order is dead-lettered; one the database refuses is answered `retry` (the queue
+ * dead-letters it with the database's reason after its last attempt); if the database cannot be
+ * reached the handler throws, so the queue delivers the whole batch again later.
  */
 export function createOrderBatchHandler({ orders, logger }: OrderConsumerDeps): BatchHandler {
   return async (deliveries) => {
     const decoded = deliveries.map(decodeOrder);
     const valid = decoded.flatMap((d) => (d.type === 'order' ? [d.order] : []));
-    const stored = await orders.insertMany(valid);
+    const { results, stored } = await storeAll(orders, valid);
 
+    let next = 0;
     const outcomes = decoded.map((d, index): Outcome => {
-      if (d.type === 'order') return { type: 'ack' };
       const delivery = deliveries[index]!;
-      logger.warn(
-        { requestId: delivery.headers[REQUEST_ID_HEADER], messageId: delivery.id, reason: d.reason },
-        'order message dead-lettered',
-      );
-      return { type: 'dead-letter', reason: d.reason };
+      const context = { requestId: delivery.headers[REQUEST_ID_HEADER], messageId: delivery.id };
+      if (d.type === 'invalid') {
+        logger.warn({ ...context, reason: d.reason }, 'order message dead-lettered');
+        return { type: 'dead-letter', reason: d.reason };
+      }
+      const result = results[next++]!;
+      if (result.type === 'stored') return { type: 'ack' };
+      logger.warn({ ...context, reason: result.reason, attempts: delivery.attempts }, 'order refused; retrying');
+      return { type: 'retry', reason: result.reason };
     });
     if (logger.isLevelEnabled('debug')) {
       logger.debug(
         {
           received: deliveries.length,
           stored,
-          alreadyStored: valid.length - stored,
+          alreadyStored: results.filter((r) => r.type === 'stored').length - stored,
+          refused: results.filter((r) => r.type === 'refused').length,
           deadLettered: deliveries.length - valid.length,
           requestIds: deliveries.map((d) => d.headers[REQUEST_ID_HEADER]).filter(Boolean),
         },
@@ -64,4 +100,8 @@ export function createOrderBatchHandler({ orders, logger }: OrderConsumerDeps): 
     }
     return outcomes;
   };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

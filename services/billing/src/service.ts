@@ -21,6 +21,7 @@ export async function createBillingService({ config, logger, db, queue }: Billin
     prefetch: config.BILLING_PREFETCH,
     maxBatchSize: config.BILLING_BATCH_SIZE,
     maxBatchWaitMs: config.BILLING_BATCH_WAIT_MS,
+    maxAttempts: config.BILLING_MAX_ATTEMPTS,
   };
   await runMigrations(db, billingMigrations, logger);
 

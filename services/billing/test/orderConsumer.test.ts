@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runMigrations, type Db } from '@shipshape/db';
+import { createPgDb, DatabaseUnavailableError, runMigrations, type Db } from '@shipshape/db';
 import { createPgliteDb } from '@shipshape/db/pglite';
 import { createLogger } from '@shipshape/platform';
 import type { Delivery } from '@shipshape/queue';
@@ -11,7 +11,7 @@ const logger = createLogger('billing-test', 'silent');
 
 function delivery(id: string, body: unknown, headers: Record<string, string> = {}): Delivery {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return { id, body: Buffer.from(text), headers, redelivered: false };
+  return { id, body: Buffer.from(text), headers, redelivered: false, attempts: 0 };
 }
 
 const validOrder = { user_id: 3, number_of_items: 5, total_amount: 180.5 };
@@ -98,11 +98,41 @@ describe('order batch handler', () => {
     expect((await orders.list({ limit: 10, offset: 0 })).total).toBe(1);
   });
 
-  it('throws, acknowledging nothing, when the orders cannot be stored', async () => {
-    const broken = await createPgliteDb();
-    await runMigrations(broken, billingMigrations);
-    const handle = createOrderBatchHandler({ orders: createSqlOrdersRepository(broken), logger });
-    await broken.close();
-    await expect(handle([delivery('lost?', validOrder)])).rejects.toThrow();
+  it('throws, acknowledging nothing, when the database cannot be reached', async () => {
+    // Nothing listens on port 1: the pg adapter's DatabaseUnavailableError, the one reason to give up the batch.
+    const unreachable = createPgDb({
+      connectionString: 'postgres://postgres@127.0.0.1:1/billing',
+      connectionTimeoutMs: 500,
+    });
+    try {
+      const handle = createOrderBatchHandler({ orders: createSqlOrdersRepository(unreachable), logger });
+      await expect(handle([delivery('lost?', validOrder)])).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    } finally {
+      await unreachable.close();
+    }
+  });
+
+  it('stores the rest of a batch the database refuses, answering retry with its reason for each refused order', async () => {
+    // A rule the contract does not know (as a later migration might add): the database's own reason.
+    await db.exec('ALTER TABLE orders ADD CONSTRAINT refuses_user_666 CHECK (user_id <> 666)');
+    try {
+      const handle = createOrderBatchHandler({ orders, logger });
+      const outcomes = await handle([
+        delivery('good-1', validOrder),
+        delivery('refused-1', { ...validOrder, user_id: 666 }),
+        delivery('good-2', { ...validOrder, user_id: 4 }),
+        delivery('refused-2', { ...validOrder, user_id: 666, total_amount: 1 }),
+      ]);
+      expect(outcomes).toEqual([
+        { type: 'ack' },
+        { type: 'retry', reason: expect.stringContaining('refuses_user_666') },
+        { type: 'ack' },
+        { type: 'retry', reason: expect.stringContaining('refuses_user_666') },
+      ]);
+      const stored = await orders.list({ limit: 10, offset: 0 });
+      expect(stored.orders.map((o) => o.message_id).sort()).toEqual(['good-1', 'good-2']);
+    } finally {
+      await db.exec('ALTER TABLE orders DROP CONSTRAINT refuses_user_666');
+    }
   });
 });
