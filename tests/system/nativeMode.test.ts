@@ -53,6 +53,12 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
     launcher.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
     const base = `http://127.0.0.1:${gatewayPort}`;
+    const launcherLines = () =>
+      output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.service === 'launcher');
     try {
       await waitFor('the gateway to be ready', async () => (await fetch(`${base}/ready`)).status === 200, 60_000, 250);
       const movie = await request(base, 'POST', '/api/movies', { title: 'Native' });
@@ -60,12 +66,42 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
       const order = await request(base, 'POST', '/api/billing', { user_id: 1, number_of_items: 1, total_amount: 1 });
       expect(order.status).toBe(202);
       await waitFor('the order to be stored', async () => (await storedOrderCount(base)) === 1);
+
+      // A service that dies is started again; the others go on.
+      const started = () =>
+        launcherLines().filter((line) => line.msg === 'service started' && line.child === 'inventory');
+      const inventoryPid = Number(started()[0]!.pid);
+      process.kill(inventoryPid, 'SIGKILL');
+      await waitFor('inventory to be started again', async () => started().length === 2, 20_000);
+      await waitFor('the gateway to be ready again', async () => (await fetch(`${base}/ready`)).status === 200, 30_000);
+      const movies = await request(base, 'GET', '/api/movies');
+      expect((movies.body as Array<{ title: string }>).map((m) => m.title)).toEqual(['Native']);
+      expect(launcherLines().find((line) => line.msg === 'service exited; restarting it')).toMatchObject({
+        child: 'inventory',
+        signal: 'SIGKILL',
+      });
     } catch (error) {
       throw new Error(`${String(error)}\nlauncher output:\n${output}`);
     } finally {
       launcher.kill('SIGINT');
     }
     expect(await exited).toBe(0);
+    // The gateway stops first, each service once the one before it has exited.
+    const stopping = launcherLines().filter(
+      (line) => line.msg === 'stopping service' || line.msg === 'service stopped',
+    );
+    expect(stopping.map((line) => `${String(line.msg)} ${String(line.child)}`)).toEqual([
+      'stopping service gateway',
+      'service stopped gateway',
+      'stopping service billing',
+      'service stopped billing',
+      'stopping service inventory',
+      'service stopped inventory',
+    ]);
+    // One `service` key per log line, whoever wrote it.
+    for (const line of output.split('\n').filter((text) => text.startsWith('{'))) {
+      expect(line.match(/"service":/g) ?? [], line).toHaveLength(1);
+    }
     // Every service is gone with it: nothing answers on their ports.
     for (const port of [gatewayPort, inventoryPort, billingPort]) {
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();

@@ -79,16 +79,18 @@ try {
   process.exit(1);
 }
 
+/** A service that dies is started again after this, doubled per quick death, up to 30 s. */
+const FIRST_RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+/** A service that stayed up this long is healthy again: its next death restarts it at once. */
+const STABLE_AFTER_MS = 30_000;
+
 const children = new Map<string, ChildProcess>();
+const restartTimers = new Set<NodeJS.Timeout>();
 let stopping = false;
 
-function stopAll(signal: NodeJS.Signals): void {
-  if (stopping) return;
-  stopping = true;
-  for (const child of children.values()) child.kill(signal);
-}
-
-for (const service of services) {
+function start(service: ServiceEntry, quickDeaths = 0): void {
+  const startedAt = Date.now();
   const child = spawn(process.execPath, [serviceScript(service.name)], {
     env: { ...process.env, ...environmentOf(service) },
     stdio: 'inherit',
@@ -97,19 +99,50 @@ for (const service of services) {
     detached: true,
   });
   children.set(service.name, child);
+  logger.info({ child: service.name, pid: child.pid }, 'service started');
   child.on('exit', (code, signal) => {
-    children.delete(service.name);
-    if (!stopping) {
-      logger.error({ service: service.name, code, signal }, 'service exited; stopping the others');
-      process.exitCode = 1;
-      stopAll('SIGTERM');
-    }
-    if (children.size === 0) process.exit();
+    if (children.get(service.name) === child) children.delete(service.name);
+    if (stopping) return;
+    // The others go on serving; this one comes back, with a growing delay while it keeps dying at once.
+    const deaths = Date.now() - startedAt >= STABLE_AFTER_MS ? 0 : quickDeaths + 1;
+    const retryInMs = deaths === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, FIRST_RESTART_DELAY_MS * 2 ** (deaths - 1));
+    logger.error({ child: service.name, code, signal, retryInMs }, 'service exited; restarting it');
+    const timer = setTimeout(() => {
+      restartTimers.delete(timer);
+      if (!stopping) start(service, deaths);
+    }, retryInMs);
+    restartTimers.add(timer);
   });
 }
 
-process.on('SIGINT', () => stopAll('SIGTERM'));
-process.on('SIGTERM', () => stopAll('SIGTERM'));
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Stops the services in the reverse order of the registry: the gateway first, so that no request
+ * reaches a service that has already gone, then the others once it has exited.
+ */
+async function stopAll(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const timer of restartTimers) clearTimeout(timer);
+  for (const service of [...services].reverse()) {
+    const child = children.get(service.name);
+    if (!child) continue;
+    logger.info({ child: service.name }, 'stopping service');
+    child.kill('SIGTERM');
+    await exited(child);
+    logger.info({ child: service.name, code: child.exitCode, signal: child.signalCode }, 'service stopped');
+  }
+  process.exit(process.exitCode ?? 0);
+}
+
+for (const service of services) start(service);
+
+process.on('SIGINT', () => void stopAll());
+process.on('SIGTERM', () => void stopAll());
 // Should the launcher itself end some other way, it takes its services with it.
 process.on('exit', () => {
   for (const child of children.values()) child.kill('SIGTERM');

@@ -30,7 +30,12 @@ export interface Db extends SqlExecutor {
  * server adapter throws it; repositories need not map anything.
  */
 export class DatabaseUnavailableError extends ServiceUnavailableError {
-  constructor(label: string, cause: unknown) {
+  constructor(
+    label: string,
+    cause: unknown,
+    /** The server's URL without its password, for logs (never for clients). */
+    readonly target?: string,
+  ) {
     super(`The ${label} database is unavailable, try again later`, 5, { cause });
   }
 }

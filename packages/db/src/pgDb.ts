@@ -1,4 +1,4 @@
-import { env } from '@shipshape/platform';
+import { env, redactUrl } from '@shipshape/platform';
 import pg from 'pg';
 import { DatabaseUnavailableError, isDatabaseUnavailable, type Db, type QueryResult, type SqlExecutor } from './db.js';
 
@@ -40,9 +40,10 @@ async function run<Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: u
 
 export function createPgDb(options: PgDbOptions): Db {
   const label = options.label ?? 'service';
+  const target = redactUrl(options.connectionString);
   /** A database that cannot be reached is the caller's 503, decided here once for every repository. */
   const unavailable = (error: unknown): never => {
-    throw isDatabaseUnavailable(error) ? new DatabaseUnavailableError(label, error) : error;
+    throw isDatabaseUnavailable(error) ? new DatabaseUnavailableError(label, error, target) : error;
   };
   const pool = new pg.Pool({
     connectionString: options.connectionString,

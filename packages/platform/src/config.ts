@@ -70,6 +70,7 @@ export interface BaseServiceConfig {
   HOST: string;
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   SHUTDOWN_TIMEOUT_MS: number;
+  STARTUP_TIMEOUT_MS: number;
   METRICS_PORT: number;
   HEADERS_TIMEOUT_MS: number;
   REQUEST_TIMEOUT_MS: number;
@@ -86,6 +87,8 @@ export function baseServiceConfig(defaultPort: number) {
     HOST: env.host(),
     LOG_LEVEL: env.logLevel(),
     SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),
+    /** How long a starting service waits for a dependency that does not answer yet (then exits 1). */
+    STARTUP_TIMEOUT_MS: env.positiveInt(60_000),
     /** Prometheus metrics, on a port no client is given; 0 takes any free port. */
     METRICS_PORT: z.coerce
       .number()

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { loadConfig, type BaseServiceConfig } from './config.js';
+import { ServiceUnavailableError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Service } from './server.js';
 import { closeInOrder, exitOnSignal } from './shutdown.js';
@@ -68,17 +69,53 @@ export async function runService<Config extends BaseServiceConfig, Deps extends 
     );
   const closeAll = () => closeInOrder([async () => service?.close(), closeConnections], logger);
 
+  exitOnSignal(logger, config.SHUTDOWN_TIMEOUT_MS, closeAll);
   try {
     const opened = await definition.connect(config, logger);
     connections = opened as Record<string, Closable>;
-    service = await definition.create({ config, logger, ...opened } as unknown as Deps);
-    exitOnSignal(logger, config.SHUTDOWN_TIMEOUT_MS, closeAll);
+    service = await createWhenReachable(
+      () => definition.create({ config, logger, ...opened } as unknown as Deps),
+      config.STARTUP_TIMEOUT_MS,
+      logger,
+    );
     const url = await service.start(config.PORT, config.HOST);
     logger.info({ url, metrics: service.app.metricsUrl() }, `${name} listening`);
   } catch (error) {
-    logger.fatal({ err: error }, `${name} failed to start`);
+    const target = targetOf(error);
+    const message = target
+      ? `${name} failed to start: ${target} did not answer within ${config.STARTUP_TIMEOUT_MS} ms`
+      : `${name} failed to start`;
+    logger.fatal({ err: error, target }, message);
     await closeAll().catch(() => {});
     process.exit(1);
+  }
+}
+
+/** Where an unavailable dependency was looked for (a redacted URL), when the error says. */
+function targetOf(error: unknown): string | undefined {
+  const target = (error as { target?: unknown } | undefined)?.target;
+  return error instanceof ServiceUnavailableError && typeof target === 'string' ? target : undefined;
+}
+
+/**
+ * Builds the service, trying again with backoff while a dependency it needs at start (the database of
+ * its migrations) cannot be reached, for up to `timeoutMs`: containers and processes start in any
+ * order. Any other failure (a wrong password, a bad migration) stops at once.
+ */
+async function createWhenReachable(create: () => Promise<Service>, timeoutMs: number, logger: Logger) {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await create();
+    } catch (error) {
+      const left = deadline - Date.now();
+      if (!(error instanceof ServiceUnavailableError) || left <= 0) throw error;
+      // The last attempt falls on the deadline itself, so the service waits the whole time it was given.
+      const retryInMs = Math.min(5_000, 250 * 2 ** Math.min(attempt - 1, 5), left);
+      const target = targetOf(error) ?? 'a dependency';
+      logger.warn({ attempt, retryInMs, target, reason: error.message }, `waiting for ${target}`);
+      await new Promise((resolve) => setTimeout(resolve, retryInMs));
+    }
   }
 }
 

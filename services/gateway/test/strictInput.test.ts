@@ -33,14 +33,14 @@ describe('strict input at the edge', () => {
     const invalid = Buffer.concat([Buffer.from('{"title":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
     const response = await post(invalid, { 'content-type': 'application/json' });
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatch(/UTF-8/);
+    expect(((await response.json()) as { error: string }).error).toMatch(/UTF-8/);
     expect(inventory.received).toHaveLength(0);
   });
 
   it.each(['iso-8859-1', 'utf-16le'])('refuses a body declared as charset=%s (415 naming it)', async (charset) => {
     const response = await post('{"title":"x"}', { 'content-type': `application/json; charset=${charset}` });
     expect(response.status).toBe(415);
-    expect((await response.json()).error).toContain(charset);
+    expect(((await response.json()) as { error: string }).error).toContain(charset);
     expect(inventory.received).toHaveLength(0);
   });
 
@@ -52,7 +52,7 @@ describe('strict input at the edge', () => {
   it('refuses a compressed body (415 naming Content-Encoding)', async () => {
     const response = await post('{"title":"x"}', { 'content-type': 'application/json', 'content-encoding': 'gzip' });
     expect(response.status).toBe(415);
-    expect((await response.json()).error).toMatch(/content-encoding/i);
+    expect(((await response.json()) as { error: string }).error).toMatch(/content-encoding/i);
     expect(inventory.received).toHaveLength(0);
   });
 

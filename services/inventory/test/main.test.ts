@@ -11,6 +11,8 @@ import {
   getFreePort,
   postgresAvailable,
   startNodeProcess,
+  startTcpProxy,
+  waitFor,
   type ServiceProcess,
   type TestDatabase,
 } from '@shipshape/testkit';
@@ -86,5 +88,75 @@ describe.skipIf(!(await postgresAvailable()))('inventory entry point against the
   it('stops cleanly on SIGTERM with exit code 0', async () => {
     expect(await service!.stop('SIGTERM')).toBe(0);
     expect(service!.output()).toMatch(/"msg":"stopped"/);
+  });
+});
+
+describe.skipIf(!(await postgresAvailable()))('inventory started before its database answers', () => {
+  it('retries its first connection, logging the redacted URL, and serves once the database is there', async () => {
+    const database = await createTestDatabase('inventory_wait');
+    const server = new URL(database.url);
+    const relay = await startTcpProxy(server.hostname, Number(server.port || 5432));
+    await relay.cut(); // nothing listens on the relay's port yet: the database "is not up"
+    const viaRelay = new URL(database.url);
+    viaRelay.host = `127.0.0.1:${relay.port}`;
+    viaRelay.username = 'postgres';
+    viaRelay.password = 'secret-password';
+    const port = await getFreePort();
+    const child = spawn(process.execPath, [script], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: viaRelay.toString(),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        METRICS_PORT: '0',
+        LOG_LEVEL: 'info',
+      },
+      stdio: 'pipe',
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await waitFor(
+        'two connection attempts',
+        async () => (output.match(/"msg":"waiting for /g) ?? []).length >= 2,
+        15_000,
+      );
+      expect(child.exitCode).toBeNull();
+      await relay.restore();
+      await waitFor('inventory to listen', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 20_000);
+      const attempts = output
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((entry) => String(entry.msg).startsWith('waiting for '));
+      expect(attempts[0]).toMatchObject({
+        level: 'warn',
+        attempt: 1,
+        target: expect.stringContaining(`:${relay.port}`),
+      });
+      expect(output).not.toContain('secret-password');
+      expect(output).toContain('postgres:***@');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      await relay.close();
+      await database.drop();
+    }
+  });
+
+  it('exits 1 naming the redacted URL once STARTUP_TIMEOUT_MS has passed', async () => {
+    const port = await getFreePort();
+    const started = Date.now();
+    const { code, output } = await runToExit({
+      DATABASE_URL: `postgres://inventory:secret-password@127.0.0.1:${port}/inventory`,
+      STARTUP_TIMEOUT_MS: '2000',
+      METRICS_PORT: '0',
+    });
+    expect(code).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(output).toContain(`postgres://inventory:***@127.0.0.1:${port}/inventory`);
+    expect(output).not.toContain('secret-password');
+    expect(output).toMatch(/"level":"fatal"/);
   });
 });
