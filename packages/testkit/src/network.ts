@@ -19,6 +19,13 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
+  /**
+   * Holds all traffic, as a network partition does: connections stay open and new ones are accepted,
+   * but no byte passes either way (the peers see no reset, only silence).
+   */
+  freeze(): void;
+  /** Lets the held traffic through again, in order, on the same connections. */
+  thaw(): void;
   close(): Promise<void>;
 }
 
@@ -28,23 +35,41 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   let server: net.Server | undefined;
+  let frozen = false;
+
+  // Unpiped rather than only paused: pipe() resumes a paused source when its destination drains.
+  const hold = ({ client, upstream }: { client: net.Socket; upstream: net.Socket }) => {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+  };
+  const pass = ({ client, upstream }: { client: net.Socket; upstream: net.Socket }) => {
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
   const port = await getFreePort();
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const created = net.createServer((client) => {
         const upstream = net.connect(targetPort, targetHost);
+        const pair = { client, upstream };
         sockets.add(client).add(upstream);
+        pairs.add(pair);
         const drop = () => {
           client.destroy();
           upstream.destroy();
           sockets.delete(client);
           sockets.delete(upstream);
+          pairs.delete(pair);
         };
         client.on('error', drop).on('close', drop);
         upstream.on('error', drop).on('close', drop);
-        client.pipe(upstream).pipe(client);
+        if (frozen) hold(pair);
+        else pass(pair);
       });
       created.once('error', reject);
       created.listen(port, '127.0.0.1', () => resolve());
@@ -53,8 +78,10 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
 
   const cut = () =>
     new Promise<void>((resolve) => {
+      frozen = false;
       for (const socket of sockets) socket.destroy();
       sockets.clear();
+      pairs.clear();
       if (!server) return resolve();
       server.close(() => resolve());
       server = undefined;
@@ -66,6 +93,16 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     url: (protocol, credentials) => `${protocol}://${credentials ? `${credentials}@` : ''}127.0.0.1:${port}`,
     cut,
     restore: listen,
+    freeze() {
+      if (frozen) return;
+      frozen = true;
+      for (const pair of pairs) hold(pair);
+    },
+    thaw() {
+      if (!frozen) return;
+      frozen = false;
+      for (const pair of pairs) pass(pair);
+    },
     close: cut,
   };
 }
