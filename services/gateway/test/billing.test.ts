@@ -132,6 +132,8 @@ describe.skipIf(!brokerUp)('POST /api/billing with the broker unreachable', () =
       expect(answer.status).toBe(503);
       expect(answer.headers.get('retry-after')).toBe('3');
       expect(answer.body).toEqual({ error: expect.stringMatching(/queue is unavailable/), details: [] });
+      // The confirm may only have been late: the client is told how to retry without a duplicate.
+      expect(answer.body.error).toMatch(/may have been accepted.*same Idempotency-Key/);
       // Bounded by the publish timeout (1 s here), not a hang.
       expect(Date.now() - started).toBeLessThan(5_000);
     }
@@ -142,5 +144,75 @@ describe.skipIf(!brokerUp)('POST /api/billing with the broker unreachable', () =
     const ready = await call(gateway.url, 'GET', '/ready');
     expect(ready.status).toBe(503);
     expect(ready.body.checks.queue).not.toBe('ok');
+  });
+});
+
+describe('POST /api/billing with an Idempotency-Key', () => {
+  let upstream: TestUpstream;
+  let gateway: RunningGateway & { queue: MessageQueue };
+  const queueName = uniqueName('gateway_idempotency');
+  const waiting = async () => gateway.queue.depth(queueName);
+
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    // The embedded queue: a real durable queue, no broker needed for what the route decides.
+    gateway = await startGateway({ INVENTORY_URL: upstream.url, BILLING_URL: upstream.url, BILLING_QUEUE: queueName });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await upstream?.close();
+  });
+
+  it('answers the same id for the same key every time, and another id for another key', async () => {
+    const key = 'order-2024-05-01:client.7_a-b';
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      answers.push(await call(gateway.url, 'POST', '/api/billing', order, { 'idempotency-key': key }));
+    }
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    const ids = new Set(answers.map((a) => a.body.id));
+    expect(ids.size).toBe(1);
+    const [id] = ids;
+    // A UUID (version 5, from the key), so it fits wherever an order id goes.
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const other = await call(gateway.url, 'POST', '/api/billing', order, { 'idempotency-key': `${key}-2` });
+    expect(other.status).toBe(202);
+    expect(other.body.id).not.toBe(id);
+    // Without a key every order still gets an id of its own.
+    const [a, b] = [
+      await call(gateway.url, 'POST', '/api/billing', order),
+      await call(gateway.url, 'POST', '/api/billing', order),
+    ];
+    expect(a.body.id).not.toBe(b.body.id);
+  });
+
+  it.each([
+    ['an empty key', ''],
+    ['a key of 129 characters', 'k'.repeat(129)],
+    ['a space', 'order 1'],
+    ['a slash', 'order/1'],
+    ['a character outside ASCII', 'commande-é'],
+  ])('refuses %s with a 400 naming the header, and publishes nothing', async (_case, key) => {
+    const before = await waiting();
+    const answer = await call(gateway.url, 'POST', '/api/billing', order, { 'idempotency-key': key });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({
+      error: expect.stringContaining('idempotency-key'),
+      details: [{ path: 'headers.idempotency-key', message: expect.any(String) }],
+    });
+    expect(await waiting()).toBe(before);
+  });
+
+  it('takes a key of exactly 128 characters', async () => {
+    const answer = await call(gateway.url, 'POST', '/api/billing', order, { 'idempotency-key': 'K'.repeat(128) });
+    expect(answer.status).toBe(202);
+  });
+
+  it('documents the header in the OpenAPI document', async () => {
+    const { body: document } = await call(gateway.url, 'GET', '/openapi.json');
+    const parameters = document.paths['/api/billing'].post.parameters;
+    expect(parameters).toContainEqual(
+      expect.objectContaining({ in: 'header', name: 'idempotency-key', required: false }),
+    );
   });
 });
