@@ -7,6 +7,7 @@ export default defineConfig({
       'services/*/test/**/*.test.ts',
       'tests/system/**/*.test.ts',
       'tests/repo/**/*.test.ts',
+      'tests/faults/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,

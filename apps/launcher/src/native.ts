@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { z } from 'zod';
 import { createLogger, env, loadConfig, redactUrl } from '@shipshape/platform';
-import { envPrefix, localEnvironment, portVariables, services, type ServiceEntry } from './registry.js';
+import { envPrefix, localEnvironment, nativeDefaults, portVariables, services, type ServiceEntry } from './registry.js';
 
 /** `<NAME>_DATABASE` of every service that keeps data in PostgreSQL: its database on the server. */
 const databaseVariables = Object.fromEntries(
@@ -92,7 +92,7 @@ let stopping = false;
 function start(service: ServiceEntry, quickDeaths = 0): void {
   const startedAt = Date.now();
   const child = spawn(process.execPath, [serviceScript(service.name)], {
-    env: { ...process.env, ...environmentOf(service) },
+    env: { ...nativeDefaults, ...process.env, ...environmentOf(service) },
     stdio: 'inherit',
     // A group of its own: Ctrl-C in a terminal signals the whole foreground group, and a service that got
     // both the terminal's SIGINT and the launcher's SIGTERM would take the second as "exit now".

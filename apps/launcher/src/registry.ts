@@ -83,6 +83,13 @@ export const services: readonly ServiceEntry[] = [
   }),
 ];
 
+/**
+ * What every service of the native mode gets unless the environment sets it: a queue of its own, so
+ * that the native mode does not share `billing_queue` with whatever else uses this machine's broker
+ * (a compose stack publishing to it, another checkout).
+ */
+export const nativeDefaults: Record<string, string> = { BILLING_QUEUE: 'shipshape_native.billing_queue' };
+
 /** `inventory` → `INVENTORY`, the prefix of its variables in the launchers (`INVENTORY_PORT`, …). */
 export const envPrefix = (name: string) => name.toUpperCase().replace(/-/g, '_');
 
