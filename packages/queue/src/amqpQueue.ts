@@ -31,6 +31,13 @@ export interface AmqpQueueOptions {
   /** Heartbeat proposed to the broker when the URL names none, so a silently dead peer is noticed. */
   heartbeatSeconds?: number;
   connectTimeoutMs?: number;
+  /** Longest `check()` waits for the broker to confirm its probe before it says the queue is down. */
+  checkTimeoutMs?: number;
+  /**
+   * Longest a consumer's `stop()` or `close()` waits for each answer of a broker that stopped answering
+   * (a partition); past it the connection is abandoned (its socket destroyed) with a warning.
+   */
+  closeTimeoutMs?: number;
 }
 
 /**
@@ -41,6 +48,14 @@ export interface AmqpQueueOptions {
 const QUEUE_OPTIONS = { durable: true, arguments: { 'x-queue-version': 2 } };
 /** The AMQP reply code of a declaration whose arguments differ from those of the existing queue. */
 const PRECONDITION_FAILED = 406;
+/**
+ * Where `check()` sends its probe: the default exchange routes it nowhere, since no client may declare a
+ * queue named `amq.…`, and the broker confirms an unroutable message as soon as it has seen it.
+ */
+const PROBE_ROUTING_KEY = 'amq.shipshape.readiness-probe';
+const EMPTY = Buffer.alloc(0);
+
+class CloseTimeoutError extends Error {}
 
 /** One live connection with its publishing channel; replaced wholesale after a reconnect. */
 interface Link {
@@ -74,6 +89,8 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
   const maxReconnectDelayMs = options.maxReconnectDelayMs ?? 10_000;
   const retryDelayMs = options.retryDelayMs ?? 200;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
+  const checkTimeoutMs = options.checkTimeoutMs ?? 1_500;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
   const connectUrl = withHeartbeat(options.url, options.heartbeatSeconds ?? 15);
   const safeUrl = redactUrl(options.url);
 
@@ -82,6 +99,9 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
   let reconnectTimer: NodeJS.Timeout | undefined;
   let failedAttempts = 0;
   let closed = false;
+  // True from a publish the broker did not confirm in time (or refused) until it next confirms one:
+  // a partitioned broker keeps its connection open for as long as two heartbeats, and must not look up.
+  let confirmsFailing = false;
   const consumers = new Set<AmqpConsumer>();
 
   async function open(): Promise<Link> {
@@ -204,14 +224,24 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
   }
 
   /** Sends one persistent message and resolves once the broker confirms it, or rejects within the deadline. */
-  function sendConfirmed(queue: string, message: OutgoingMessage, ensure: (target: Link) => Promise<void>) {
+  function sendConfirmed(
+    queue: string,
+    message: OutgoingMessage,
+    ensure: (target: Link) => Promise<void>,
+    timeoutMs = publishTimeoutMs,
+  ) {
     const attempt = (async () => {
       const target = await currentLink();
       await ensure(target);
       await new Promise<void>((resolve, reject) => {
         const onConfirm = (error: unknown) => {
-          if (error) reject(new QueueUnavailableError(`broker did not take the message: ${messageOf(error)}`));
-          else resolve();
+          if (error) {
+            confirmsFailing = true;
+            reject(new QueueUnavailableError(`broker did not take the message: ${messageOf(error)}`));
+          } else {
+            confirmsFailing = false;
+            resolve();
+          }
         };
         try {
           target.publisher.sendToQueue(
@@ -227,7 +257,39 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
         }
       });
     })();
-    return deadline(attempt, publishTimeoutMs, `broker did not confirm within ${publishTimeoutMs} ms`);
+    return deadline(attempt, timeoutMs, `broker did not confirm within ${timeoutMs} ms`).catch((error: unknown) => {
+      if (link) confirmsFailing = true;
+      throw error;
+    });
+  }
+
+  /** A round trip through the publishing path: an empty message that routes nowhere, confirmed. */
+  function probe(): Promise<void> {
+    return sendConfirmed(PROBE_ROUTING_KEY, { id: '', body: EMPTY }, async () => {}, checkTimeoutMs);
+  }
+
+  /**
+   * Waits for `step` (an answer of the broker) at most `closeTimeoutMs`; past it, destroys the socket
+   * of `target`: a broker that does not answer a close will not answer anything, and waiting longer
+   * would only make a shutdown overrun its own bound.
+   */
+  async function boundedClose(step: Promise<unknown> | undefined, target: Link | undefined, what: string) {
+    try {
+      await withTimeout(Promise.resolve(step), closeTimeoutMs, () => new CloseTimeoutError());
+      return true;
+    } catch (error) {
+      if (!(error instanceof CloseTimeoutError)) return true;
+      logger.warn(
+        { url: safeUrl, waitedMs: closeTimeoutMs, step: what },
+        'broker not answering; abandoning the connection',
+      );
+      if (target) abandon(target);
+      return false;
+    }
+  }
+
+  function abandon(target: Link): void {
+    (target.model.connection as unknown as { stream?: Socket }).stream?.destroy();
   }
 
   function consumerFor(queue: string, handler: BatchHandler, consumeOptions: ConsumeOptions): AmqpConsumer {
@@ -402,13 +464,35 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
         consumers.delete(consumer);
         batches.takePending();
         retryWait.notify();
-        await attaching;
+        const target = link;
+        // Each answer of the broker is bounded on its own; the batch in the handler is not the broker's.
+        if (
+          !(await boundedClose(
+            attaching?.catch(() => {}),
+            target,
+            'consumer start',
+          ))
+        )
+          return;
         const own = channel;
-        if (own && consumerTag) await own.cancel(consumerTag).catch(() => {});
+        if (own && consumerTag) {
+          if (
+            !(await boundedClose(
+              own.cancel(consumerTag).catch(() => {}),
+              target,
+              'consumer cancel',
+            ))
+          )
+            return;
+        }
         await batches.idle();
         consumer.detach();
         // Closing the channel hands every delivery not yet acknowledged back to the broker.
-        await own?.close().catch(() => {});
+        await boundedClose(
+          own?.close().catch(() => {}),
+          target,
+          'consumer channel close',
+        );
       },
     };
     return consumer;
@@ -469,17 +553,34 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
     },
 
     async check() {
-      await deadline(currentLink(), publishTimeoutMs, `broker did not answer within ${publishTimeoutMs} ms`);
+      await deadline(currentLink(), checkTimeoutMs, `broker did not answer within ${checkTimeoutMs} ms`);
+      const probed = probe();
+      if (confirmsFailing) {
+        // Said at once; the probe goes on, and its confirm is what makes the queue look up again.
+        probed.catch(() => {});
+        throw new QueueUnavailableError('broker is not confirming publishes');
+      }
+      await probed;
     },
 
     async close() {
       closed = true;
       clearTimeout(reconnectTimer);
       await Promise.all([...consumers].map((consumer) => consumer.stop()));
-      await connecting?.catch(() => {});
+      // An attempt under way on a frozen link ends by its own connect timeout; it is not waited for past the bound.
+      await boundedClose(
+        connecting?.catch(() => {}),
+        undefined,
+        'connect',
+      );
       const last = link;
       link = undefined;
-      if (last) await last.model.close().catch(() => {});
+      if (last)
+        await boundedClose(
+          last.model.close().catch(() => {}),
+          last,
+          'connection close',
+        );
     },
   };
 }

@@ -25,6 +25,7 @@ import {
   testServers,
   uniqueName,
   waitFor,
+  type TcpProxy,
   type TestDatabase,
 } from '@shipshape/testkit';
 
@@ -462,6 +463,94 @@ describe.skipIf(!rabbitUp)('AMQP adapter', () => {
       await proxy.close();
     }
   });
+});
+
+describe.skipIf(!rabbitUp)('AMQP adapter with the broker partitioned (a frozen relay)', () => {
+  const queues: string[] = [];
+  const relays: TcpProxy[] = [];
+  afterAll(async () => {
+    for (const relay of relays) relay.thaw();
+    await Promise.all(relays.map((relay) => relay.close()));
+    await deleteQueues(queues);
+  });
+
+  async function relayed(extra: Partial<Parameters<typeof createAmqpQueue>[0]> = {}) {
+    const broker = new URL(testServers.amqp);
+    const relay = await startTcpProxy(broker.hostname, Number(broker.port || 5672));
+    relays.push(relay);
+    const queue = createAmqpQueue({ url: relay.url('amqp', 'guest:guest'), logger, ...extra });
+    await waitFor('the first connection', async () => {
+      await queue.check();
+      return true;
+    });
+    return { relay, queue };
+  }
+
+  /** How long until check() settles as `wanted` (true: resolves), polling as a probe would. */
+  async function msUntilCheck(queue: MessageQueue, wanted: boolean): Promise<number> {
+    const started = Date.now();
+    while (Date.now() - started < 15_000) {
+      const ok = await queue.check().then(
+        () => true,
+        () => false,
+      );
+      if (ok === wanted) return Date.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return Infinity;
+  }
+
+  it('fails check() within 5 s of the freeze and passes it within 5 s of the thaw', async () => {
+    const { relay, queue } = await relayed();
+    try {
+      relay.freeze();
+      const down = await msUntilCheck(queue, false);
+      relay.thaw();
+      const up = await msUntilCheck(queue, true);
+      expect({ down: down < 5_000, up: up < 5_000 }).toEqual({ down: true, up: true });
+    } finally {
+      relay.thaw();
+      await queue.close();
+    }
+  }, 40_000);
+
+  it('fails check() at once after a publish whose confirm did not come in time', async () => {
+    const name = uniqueName('amqp_frozen_publish');
+    queues.push(name, deadLetterQueueName(name));
+    const { relay, queue } = await relayed({ publishTimeoutMs: 1_000 });
+    try {
+      await queue.publish(name, message('before', 'before'));
+      relay.freeze();
+      await expect(queue.publish(name, message('held', 'held'))).rejects.toBeInstanceOf(QueueUnavailableError);
+      const started = Date.now();
+      await expect(queue.check()).rejects.toBeInstanceOf(QueueUnavailableError);
+      expect(Date.now() - started).toBeLessThan(500);
+      relay.thaw();
+      expect(await msUntilCheck(queue, true)).toBeLessThan(5_000);
+    } finally {
+      relay.thaw();
+      await queue.close();
+    }
+  }, 40_000);
+
+  it("bounds a consumer's stop() and close() on a frozen broker, then abandons the connection", async () => {
+    const name = uniqueName('amqp_frozen_close');
+    queues.push(name, deadLetterQueueName(name));
+    const lines: string[] = [];
+    const { pino } = await import('pino');
+    const warnings = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const { relay, queue } = await relayed({ closeTimeoutMs: 1_000, logger: warnings });
+    const consumer = await queue.consume(name, recorder().handler, batching);
+    relay.freeze();
+    const started = Date.now();
+    await consumer.stop();
+    const stopMs = Date.now() - started;
+    await queue.close();
+    const totalMs = Date.now() - started;
+    // One bound for the consumer's channel, one for the connection; well below a hang.
+    expect({ stopMs: stopMs < 2_500, totalMs: totalMs < 4_000 }).toEqual({ stopMs: true, totalMs: true });
+    expect(lines.join('')).toContain('abandoning');
+  }, 40_000);
 });
 
 describe('embedded queue', () => {
