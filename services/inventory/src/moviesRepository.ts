@@ -40,9 +40,13 @@ export const moviesSql = {
   selectById: `SELECT ${MOVIE_COLUMNS} FROM movies WHERE id = $1`,
   selectByIds: `SELECT ${MOVIE_COLUMNS} FROM movies WHERE id = ANY($1::integer[])`,
   page: pageSql(''),
-  // ILIKE with a pattern that starts with % is what the trigram index (migration 2) serves.
+  // ILIKE in a UTF-8 database is lower(title) LIKE lower(pattern); title_lower is lower(title) stored
+  // (migration 3), so no row is lower-cased while searching, and the pattern once per statement (a
+  // sub-select, not an expression evaluated per row). The trigram index on title_lower serves it.
   // A title search scans the table (or the trigram index) once, for the count and the page together.
-  pageByTitle: `WITH matching AS MATERIALIZED (SELECT ${MOVIE_COLUMNS} FROM movies WHERE title ILIKE $3)
+  pageByTitle: `WITH matching AS MATERIALIZED (
+  SELECT ${MOVIE_COLUMNS} FROM movies WHERE title_lower LIKE (SELECT lower($3::text))
+)
 SELECT (SELECT count(*) FROM matching) AS total, page.id, page.title, page.description
 FROM (SELECT 1) AS one
 LEFT JOIN (SELECT ${MOVIE_COLUMNS} FROM matching ORDER BY id LIMIT $1 OFFSET $2) AS page ON true
