@@ -51,6 +51,24 @@ SELECT (SELECT count(*) FROM matching) AS total, page.id, page.title, page.descr
 FROM (SELECT 1) AS one
 LEFT JOIN (SELECT ${MOVIE_COLUMNS} FROM matching ORDER BY id LIMIT $1 OFFSET $2) AS page ON true
 ORDER BY page.id`,
+  // Several title searches in one statement: each term gets what pageByTitle would answer it, its
+  // rows tagged with its place in the arrays. The terms are lowered first (a materialized CTE, so
+  // that lower() is not pulled into the per-row filter); for each one the planner picks the scan or
+  // the trigram index, as for pageByTitle.
+  pagesByTitles: `WITH terms AS MATERIALIZED (
+  SELECT n::integer AS n, lower(pattern) AS pattern, page_limit, page_offset
+  FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS t(pattern, page_limit, page_offset, n)
+)
+SELECT terms.n, found.total, found.id, found.title, found.description
+FROM terms CROSS JOIN LATERAL (
+  WITH matching AS MATERIALIZED (SELECT ${MOVIE_COLUMNS} FROM movies WHERE title_lower LIKE terms.pattern)
+  SELECT (SELECT count(*) FROM matching) AS total, page.id, page.title, page.description
+  FROM (SELECT 1) AS one
+  LEFT JOIN (
+    SELECT ${MOVIE_COLUMNS} FROM matching ORDER BY id LIMIT terms.page_limit OFFSET terms.page_offset
+  ) AS page ON true
+) AS found
+ORDER BY terms.n, found.id`,
   // coalesce keeps a column whose new value is not given (null).
   update: `UPDATE movies SET title = coalesce($2, title), description = coalesce($3, description)
 WHERE id = $1 RETURNING ${MOVIE_COLUMNS}`,
@@ -66,9 +84,30 @@ export function containsPattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
+/** Most title searches sent in one statement; more wait for the next. */
+const MAX_SEARCHES_PER_STATEMENT = 50;
+
 type Lookup = { id: number; resolve: (movie: Movie | undefined) => void; reject: (error: unknown) => void };
 
 type PageRow = { total: number; id: number | null; title: string | null; description: string | null };
+
+type Search = {
+  limit: number;
+  offset: number;
+  pattern: string;
+  resolve: (page: MoviePage) => void;
+  reject: (error: unknown) => void;
+};
+
+/** The page that rows of one search make: a row without an id only carries the total. */
+function toPage(rows: PageRow[], from = 0, to = rows.length): MoviePage {
+  const movies: Movie[] = [];
+  for (let index = from; index < to; index++) {
+    const row = rows[index]!;
+    if (row.id !== null) movies.push({ id: row.id, title: row.title!, description: row.description! });
+  }
+  return { movies, total: from < to ? rows[from]!.total : 0 };
+}
 
 export function createSqlMoviesRepository(db: Db): MoviesRepository {
   // Lookups by id share statements: one is in flight at a time, and the ids asked for meanwhile go
@@ -90,6 +129,39 @@ export function createSqlMoviesRepository(db: Db): MoviesRepository {
     },
   });
 
+  // Title searches are gathered the same way: what arrives while a statement runs goes as the next
+  // one, so that one round trip, one wake-up of PostgreSQL and one parse of the answer serve them
+  // all. Nothing is answered from an earlier statement: each search is part of a statement that
+  // starts after it arrived (docs/decisions/0006-title-search.md).
+  const searches = createBatcher<Search>({
+    maxBatchSize: MAX_SEARCHES_PER_STATEMENT,
+    async send(batch) {
+      try {
+        if (batch.length === 1) {
+          const [{ limit, offset, pattern, resolve }] = batch as [Search];
+          const { rows } = await db.query<PageRow>(moviesSql.pageByTitle, [limit, offset, pattern]);
+          resolve(toPage(rows));
+          return;
+        }
+        const { rows } = await db.query<PageRow & { n: number }>(moviesSql.pagesByTitles, [
+          batch.map((search) => search.pattern),
+          batch.map((search) => search.limit),
+          batch.map((search) => search.offset),
+        ]);
+        // Rows come ordered by n (1-based, the search's place in the batch); each search has at least one.
+        let from = 0;
+        for (let index = 0; index < batch.length; index++) {
+          let to = from;
+          while (to < rows.length && rows[to]!.n === index + 1) to++;
+          batch[index]!.resolve(toPage(rows, from, to));
+          from = to;
+        }
+      } catch (error) {
+        for (const search of batch) search.reject(error);
+      }
+    },
+  });
+
   return {
     async create({ title, description }) {
       const { rows } = await db.query<Movie>(moviesSql.insert, [title, description]);
@@ -101,15 +173,12 @@ export function createSqlMoviesRepository(db: Db): MoviesRepository {
     },
 
     async list({ limit, offset, title }) {
-      const { rows } =
-        title === undefined
-          ? await db.query<PageRow>(moviesSql.page, [limit, offset])
-          : await db.query<PageRow>(moviesSql.pageByTitle, [limit, offset, containsPattern(title)]);
-      const movies: Movie[] = [];
-      for (const row of rows) {
-        if (row.id !== null) movies.push({ id: row.id, title: row.title!, description: row.description! });
+      if (title !== undefined) {
+        const pattern = containsPattern(title);
+        return new Promise<MoviePage>((resolve, reject) => searches.add({ limit, offset, pattern, resolve, reject }));
       }
-      return { movies, total: rows[0]?.total ?? 0 };
+      const { rows } = await db.query<PageRow>(moviesSql.page, [limit, offset]);
+      return toPage(rows);
     },
 
     async update(id, { title, description }) {

@@ -172,6 +172,81 @@ describe.each(adapters)('MoviesRepository contract: $name', ({ enabled, open }) 
       expect(await titlesOf({ title: "'" })).toEqual([`O'Brien "quoted"`]);
     });
 
+    it('answers each of many searches asked at once with its own page and total (they share one statement)', async () => {
+      const titles = ['The Matrix', 'Matrix Reloaded', 'Heat', '100% Pure', 'a_b', 'axb', 'Amélie', 'back\\slash'];
+      for (const title of titles) await movies.create({ title, description: title.length.toString() });
+      const queries = [
+        { title: 'matrix' },
+        { title: 'MATRIX', limit: 1, offset: 1 },
+        { title: 'matrix', offset: 5 },
+        { title: 'nothing like it' },
+        { title: '%' },
+        { title: '_' },
+        { title: 'ÉLIE' },
+        { title: '\\' },
+        { title: '' },
+        { title: 'a', limit: 2, offset: 2_147_483_647 },
+        { title: 'matrix' },
+      ];
+      const alone = [];
+      for (const query of queries) alone.push(await movies.list(page(query)));
+      const together = await Promise.all(queries.map((query) => movies.list(page(query))));
+      expect(together).toEqual(alone);
+      expect(together[1]).toEqual({ movies: [expect.objectContaining({ title: 'Matrix Reloaded' })], total: 2 });
+      expect(together[2]).toEqual({ movies: [], total: 2 });
+      expect(together[3]).toEqual({ movies: [], total: 0 });
+      expect(together[5]!.movies.map((movie) => movie.title)).toEqual(['a_b']);
+      expect(together[8]!.total).toBe(titles.length);
+      expect(together[9]).toEqual({ movies: [], total: 7 });
+    });
+
+    it('holds the searches asked while one runs and sends them together once it is back', async () => {
+      await movies.create({ title: 'The Matrix', description: '' });
+      await movies.create({ title: 'Heat', description: '' });
+      const statements: string[] = [];
+      let answerFirst!: () => void;
+      const firstAnswered = new Promise<void>((resolve) => (answerFirst = resolve));
+      const counted = createSqlMoviesRepository({
+        ...db,
+        async query<Row>(sql: string, params?: unknown[]) {
+          statements.push(sql);
+          const result = await db.query<Row>(sql, params);
+          if (statements.length === 1) await firstAnswered;
+          return result;
+        },
+      });
+      const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+      const first = counted.list(page({ title: 'matrix' }));
+      await nextTurn();
+      const second = counted.list(page({ title: 'heat' }));
+      const third = counted.list(page({ title: 'e' }));
+      await nextTurn();
+      expect(statements).toEqual([moviesSql.pageByTitle]);
+      answerFirst();
+      const titles = (await Promise.all([first, second, third])).map((found) =>
+        found.movies.map((movie) => movie.title),
+      );
+      expect(titles).toEqual([['The Matrix'], ['Heat'], ['The Matrix', 'Heat']]);
+      expect(statements).toEqual([moviesSql.pageByTitle, moviesSql.pagesByTitles]);
+    });
+
+    it('rejects every search of a statement that failed, and answers the next ones', async () => {
+      await movies.create({ title: 'The Matrix', description: '' });
+      let fail = true;
+      const failing = createSqlMoviesRepository({
+        ...db,
+        async query<Row>(sql: string, params?: unknown[]) {
+          if (fail) throw new Error('the database went away');
+          return db.query<Row>(sql, params);
+        },
+      });
+      const asked = [failing.list(page({ title: 'matrix' })), failing.list(page({ title: 'heat' }))];
+      await expect(Promise.all(asked)).rejects.toThrow(/went away/);
+      await expect(asked[1]).rejects.toThrow(/went away/);
+      fail = false;
+      expect((await failing.list(page({ title: 'matrix' }))).total).toBe(1);
+    });
+
     it('updates only the fields it is given and answers the movie', async () => {
       const { id } = await movies.create({ title: 'Alien', description: 'Original' });
       expect(await movies.update(id, { description: 'Director’s cut' })).toEqual({
@@ -231,6 +306,17 @@ describe.each(adapters)('MoviesRepository contract: $name', ({ enabled, open }) 
     it('searches titles through the trigram index', async () => {
       await movies.create({ title: 'The Matrix', description: '' });
       const plan = await planOf(moviesSql.pageByTitle, [100, 0, containsPattern('matrix')]);
+      expect(plan).toMatch(/Bitmap Index Scan on movies_title_lower_trgm_idx/);
+      expect(plan).not.toMatch(/Seq Scan/);
+    });
+
+    it('searches several titles through the trigram index', async () => {
+      await movies.create({ title: 'The Matrix', description: '' });
+      const plan = await planOf(moviesSql.pagesByTitles, [
+        [containsPattern('matrix'), containsPattern('heat')],
+        [100, 100],
+        [0, 0],
+      ]);
       expect(plan).toMatch(/Bitmap Index Scan on movies_title_lower_trgm_idx/);
       expect(plan).not.toMatch(/Seq Scan/);
     });
