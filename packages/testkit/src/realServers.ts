@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import pg from 'pg';
 import amqp from 'amqplib';
 import { redactUrl } from '@shipshape/platform';
@@ -7,6 +8,7 @@ import { redactUrl } from '@shipshape/platform';
 export const testServers = {
   postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   amqp: process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  redis: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
 };
 
 const probes = new Map<string, Promise<boolean>>();
@@ -44,6 +46,38 @@ export function rabbitMqAvailable(): Promise<boolean> {
   return available('RabbitMQ', testServers.amqp, async () => {
     const connection = await amqp.connect(testServers.amqp, { timeout: 3_000 });
     await connection.close();
+  });
+}
+
+/**
+ * Redis answers PING (after AUTH when the URL has a password). Spoken over a plain socket so testkit
+ * needs no Redis client of its own.
+ */
+export function redisAvailable(): Promise<boolean> {
+  return available('Redis', testServers.redis, () => {
+    const url = new URL(testServers.redis);
+    const words = (...parts: string[]) =>
+      `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
+    const auth = url.password
+      ? words('AUTH', ...(url.username ? [decodeURIComponent(url.username)] : []), decodeURIComponent(url.password))
+      : '';
+    return new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(url.port || 6379), url.hostname);
+      let answer = '';
+      socket.setTimeout(3_000, () => socket.destroy(new Error('no answer within 3000 ms')));
+      socket.on('error', reject);
+      socket.on('connect', () => socket.write(auth + words('PING')));
+      socket.on('data', (chunk) => {
+        answer += chunk.toString();
+        if (/(^|\r\n)-/.test(answer)) {
+          socket.destroy();
+          reject(new Error(answer.trim()));
+        } else if (answer.includes('+PONG')) {
+          socket.end();
+          resolve();
+        }
+      });
+    });
   });
 }
 
