@@ -89,6 +89,7 @@ export async function startNativeStack({ profileDir, progress } = {}) {
       mode: 'native',
       gatewayUrl: url('gateway'),
       billingDatabaseUrl: billingDatabase.url,
+      inventoryDatabaseUrl: inventoryDatabase.url,
       queueName,
       processes: { inventory, billing, gateway },
       pids: { gateway: gateway.child.pid, inventory: inventory.child.pid, billing: billing.child.pid },
