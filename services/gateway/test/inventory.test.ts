@@ -69,6 +69,19 @@ describe('movies through the gateway to the real inventory service', () => {
     expect(gone.body.error).toMatch(new RegExp(`Movie ${id} not found`));
   });
 
+  it('takes a trailing slash as the same path, as the crud-master Postman collection calls it', async () => {
+    const created = await call(gateway.url, 'POST', '/api/movies/', { title: 'Slashed' });
+    expect(created.status).toBe(201);
+    const all = await call(gateway.url, 'GET', '/api/movies/');
+    expect(all.status).toBe(200);
+    expect(all.body).toContainEqual(created.body);
+    const found = await call(gateway.url, 'GET', '/api/movies/?title=slash');
+    expect(found.body).toEqual([created.body]);
+    expect((await call(gateway.url, 'GET', `/api/movies/${created.body.id}/`)).body).toEqual(created.body);
+    const order = await call(gateway.url, 'POST', '/api/billing/', { user_id: 1, number_of_items: 1, total_amount: 1 });
+    expect(order.status).toBe(202);
+  });
+
   it('answers exactly what inventory answers', async () => {
     await call(gateway.url, 'POST', '/api/movies', { title: `O'Brien "100%" a_b back\\slash` });
     for (const path of ['/api/movies?limit=5', '/api/movies?title=%25%22', '/api/movies/1', '/api/movies/999999']) {
