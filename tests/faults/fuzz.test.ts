@@ -174,9 +174,7 @@ describe('fuzz: malformed requests through the gateway (embedded mode)', () => {
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    expect(problems.slice(0, 20), `${problems.length} problems; statuses ${JSON.stringify([...statuses])}`).toEqual(
-      [],
-    );
+    expect(problems.slice(0, 20), `${problems.length} problems; statuses ${JSON.stringify([...statuses])}`).toEqual([]);
     // Still ready, and every movie stored (some requests were valid enough) is one the contract accepts.
     expect((await request(stack.gatewayUrl, 'GET', '/ready')).status).toBe(200);
     const stored = await request<Array<{ title: string; description: string }>>(
