@@ -177,6 +177,8 @@ export function createRedisVoteLog(options: RedisVoteLogOptions): VoteLog {
       reader ??= open('reader');
       const client = reader;
       return run('read', client, commandTimeoutMs + blockMs, async () => {
+        // The group is created on the other connection, which may still be connecting too.
+        await ready(commands, commandTimeoutMs);
         await ensureGroup();
         const reply = (await withGroup(() =>
           client.xReadGroup(

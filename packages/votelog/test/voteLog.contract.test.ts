@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
-import type { Db } from '@shipshape/db';
+import { createPgDb, type Db } from '@shipshape/db';
 import { createPgliteDb } from '@shipshape/db/pglite';
 import { createLogger } from '@shipshape/platform';
 import {
@@ -14,10 +14,19 @@ import {
   type VoteEntry,
   type VoteLog,
 } from '@shipshape/votelog';
-import { redisAvailable, startTcpProxy, testServers, uniqueName, waitFor } from '@shipshape/testkit';
+import {
+  createTestDatabase,
+  postgresAvailable,
+  redisAvailable,
+  startTcpProxy,
+  testServers,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+} from '@shipshape/testkit';
 
 const logger = createLogger('votelog-test', 'silent');
-const redisUp = await redisAvailable();
+const [redisUp, postgresUp] = await Promise.all([redisAvailable(), postgresAvailable()]);
 
 interface Backend {
   name: string;
@@ -34,6 +43,44 @@ interface Backend {
 type Admin = ReturnType<typeof createClient>;
 let admin: Admin | undefined;
 let pglite: Db | undefined;
+let server: { database: TestDatabase; db: Db } | undefined;
+
+/** The embedded adapter's test hooks on a `Db` (PGlite, or a PostgreSQL server with a pool of connections). */
+function embeddedOn(
+  name: string,
+  available: boolean,
+  openDb: () => Promise<Db>,
+  closeDb: () => Promise<void>,
+): Backend {
+  let db: Db | undefined;
+  return {
+    name,
+    available,
+    async setUp() {
+      db = await openDb();
+    },
+    tearDown: closeDb,
+    open: (key, group) => createEmbeddedVoteLog(db!, { key, group, pollIntervalMs: 50 }),
+    async writeRaw(log, key, fields) {
+      // The log writes only votes; the fields of one are then replaced, as a foreign writer would leave them.
+      const id = await log.append({ voterId: 'placeholder', option: 'placeholder' });
+      const [ms, seq] = id.split('-');
+      await db!.query('UPDATE votelog_entries SET fields = $4::jsonb WHERE key = $1 AND ms = $2 AND seq = $3', [
+        key,
+        ms,
+        seq,
+        JSON.stringify(fields),
+      ]);
+      return id;
+    },
+    async remove(key) {
+      for (const table of ['votelog_entries', 'votelog_pending', 'votelog_groups', 'votelog_streams']) {
+        await db!.query(`DELETE FROM ${table} WHERE key = $1`, [key]);
+      }
+      await db!.query('DELETE FROM votelog_dead_letters WHERE key = $1', [deadLetterKey(key)]);
+    },
+  };
+}
 
 const backends: Backend[] = [
   {
@@ -55,35 +102,27 @@ const backends: Backend[] = [
       await admin!.del([key, deadLetterKey(key)]);
     },
   },
-  {
-    name: 'embedded on PGlite (in memory)',
-    available: true,
-    async setUp() {
-      pglite = await createPgliteDb();
-    },
-    async tearDown() {
+  embeddedOn(
+    'embedded on PGlite (in memory)',
+    true,
+    async () => (pglite = await createPgliteDb()),
+    async () => {
       await pglite?.close();
     },
-    open: (key, group) => createEmbeddedVoteLog(pglite!, { key, group, pollIntervalMs: 50 }),
-    async writeRaw(log, key, fields) {
-      // The log writes only votes; the fields of one are then replaced, as a foreign writer would leave them.
-      const id = await log.append({ voterId: 'placeholder', option: 'placeholder' });
-      const [ms, seq] = id.split('-');
-      await pglite!.query('UPDATE votelog_entries SET fields = $4::jsonb WHERE key = $1 AND ms = $2 AND seq = $3', [
-        key,
-        ms,
-        seq,
-        JSON.stringify(fields),
-      ]);
-      return id;
+  ),
+  embeddedOn(
+    'embedded on PostgreSQL',
+    postgresUp,
+    async () => {
+      const database = await createTestDatabase('votelog_contract');
+      server = { database, db: createPgDb({ connectionString: database.url, maxConnections: 4 }) };
+      return server.db;
     },
-    async remove(key) {
-      for (const table of ['votelog_entries', 'votelog_pending', 'votelog_groups', 'votelog_streams']) {
-        await pglite!.query(`DELETE FROM ${table} WHERE key = $1`, [key]);
-      }
-      await pglite!.query('DELETE FROM votelog_dead_letters WHERE key = $1', [deadLetterKey(key)]);
+    async () => {
+      await server?.db.close();
+      await server?.database.drop();
     },
-  },
+  ),
 ];
 
 const votes = (entries: LogEntry[]) =>
@@ -182,19 +221,33 @@ for (const backend of backends) {
       expect([...first, ...second].map((e) => e.id)).toEqual(ids);
     });
 
+    it('consumers reading at once never get the same entry', async () => {
+      fresh();
+      const log = await open();
+      await Promise.all(Array.from({ length: 60 }, (_, i) => log.append({ voterId: `v${i}`, option: 'a' })));
+      const readers = await Promise.all([open(), open(), open()]);
+      const got = await Promise.all(
+        readers.flatMap((reader, r) => [1, 2, 3].map(() => reader.read(`c${r}`, { count: 7, blockMs: 0 }))),
+      );
+      const ids = got.flat().map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.length).toBe(Math.min(60, 9 * 7));
+      expect(await log.pending()).toBe(ids.length);
+    });
+
     it('an entry left pending is claimed by another consumer once idle, its deliveries counted', async () => {
       fresh();
       const log = await open();
       const id = await log.append({ voterId: 'v', option: 'a' });
       await log.read('dead-worker', { count: 10, blockMs: 0 });
       expect(await log.claimStale('c2', { minIdleMs: 10_000, count: 10 })).toEqual([]);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      const claimed = votes(await log.claimStale('c2', { minIdleMs: 100, count: 10 }));
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      const claimed = votes(await log.claimStale('c2', { minIdleMs: 300, count: 10 }));
       expect(claimed).toEqual([{ id, voterId: 'v', option: 'a', deliveries: 2 }]);
       // Claimed, it is not idle any more; once idle again a third consumer can take it.
-      expect(await log.claimStale('c3', { minIdleMs: 100, count: 10 })).toEqual([]);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      expect(votes(await log.claimStale('c3', { minIdleMs: 100, count: 10 }))[0]?.deliveries).toBe(3);
+      expect(await log.claimStale('c3', { minIdleMs: 300, count: 10 })).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      expect(votes(await log.claimStale('c3', { minIdleMs: 300, count: 10 }))[0]?.deliveries).toBe(3);
       expect(await log.pending()).toBe(1);
     });
 
@@ -204,10 +257,11 @@ for (const backend of backends) {
       const ids: string[] = [];
       for (let i = 0; i < 5; i += 1) ids.push(await log.append({ voterId: `v${i}`, option: 'a' }));
       await log.read('dead-worker', { count: 10, blockMs: 0 });
-      await new Promise((resolve) => setTimeout(resolve, 60));
-      const claimed = await log.claimStale('c2', { minIdleMs: 50, count: 3 });
+      // Idle for 300 ms, so only the two left behind qualify again unless 300 ms pass between the claims.
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      const claimed = await log.claimStale('c2', { minIdleMs: 300, count: 3 });
       expect(claimed.map((e) => e.id)).toEqual(ids.slice(0, 3));
-      const rest = await log.claimStale('c2', { minIdleMs: 50, count: 10 });
+      const rest = await log.claimStale('c2', { minIdleMs: 300, count: 10 });
       expect(rest.map((e) => e.id)).toEqual(ids.slice(3));
     });
 
@@ -348,7 +402,7 @@ describe.skipIf(!redisUp)('Redis vote log: Redis unreachable', () => {
         const elapsed = Date.now() - started;
         expect(error, `attempt ${attempt}`).toBeInstanceOf(VoteLogUnavailableError);
         expect((error as VoteLogUnavailableError).retryAfterSeconds).toBeGreaterThan(0);
-        expect(elapsed, `attempt ${attempt}`).toBeLessThan(appendTimeoutMs + 300);
+        expect(elapsed, `attempt ${attempt}`).toBeLessThan(appendTimeoutMs + 500);
       }
       await expect(log.check()).rejects.toBeInstanceOf(VoteLogUnavailableError);
       await proxy.restore();
@@ -379,7 +433,7 @@ describe.skipIf(!redisUp)('Redis vote log: Redis unreachable', () => {
       proxy.freeze();
       const started = Date.now();
       await expect(log.append({ voterId: 'v', option: 'a' })).rejects.toBeInstanceOf(VoteLogUnavailableError);
-      expect(Date.now() - started).toBeLessThan(appendTimeoutMs + 300);
+      expect(Date.now() - started).toBeLessThan(appendTimeoutMs + 500);
       proxy.thaw();
       await waitFor('append after the partition', () => log.append({ voterId: 'v', option: 'b' }), 10_000);
       // The append that timed out may still have been stored (a 503 says "may have been accepted").
