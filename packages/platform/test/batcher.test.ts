@@ -141,9 +141,11 @@ describe('createBatcher', () => {
       onError: (error, batch) => errors.push([error, batch]),
     });
     batcher.add(1);
-    await sleep(1);
+    await nextTurn(); // the batch leaves at the end of the turn…
+    await batcher.idle(); // …and has failed once the batcher is idle again
     batcher.add(2);
-    await sleep(1);
+    await nextTurn();
+    await batcher.idle();
     expect(errors.map(([error, batch]) => [(error as Error).message, batch])).toEqual([['boom', [1]]]);
     expect(sent).toEqual([[2]]);
   });
