@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { z } from 'zod';
-import { createLogger, env, loadConfig, redactUrl } from '@shipshape/platform';
+import { backoffDelay, createLogger, env, loadConfig, redactUrl } from '@shipshape/platform';
 import { envPrefix, localEnvironment, nativeDefaults, portVariables, services, type ServiceEntry } from './registry.js';
 
 /** `<NAME>_DATABASE` of every service that keeps data in PostgreSQL: its database on the server. */
@@ -105,7 +105,7 @@ function start(service: ServiceEntry, quickDeaths = 0): void {
     if (stopping) return;
     // The others go on serving; this one comes back, with a growing delay while it keeps dying at once.
     const deaths = Date.now() - startedAt >= STABLE_AFTER_MS ? 0 : quickDeaths + 1;
-    const retryInMs = deaths === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, FIRST_RESTART_DELAY_MS * 2 ** (deaths - 1));
+    const retryInMs = deaths === 0 ? 0 : backoffDelay(FIRST_RESTART_DELAY_MS, MAX_RESTART_DELAY_MS, deaths);
     logger.error({ child: service.name, code, signal, retryInMs }, 'service exited; restarting it');
     const timer = setTimeout(() => {
       restartTimers.delete(timer);

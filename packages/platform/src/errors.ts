@@ -58,6 +58,11 @@ export class GatewayTimeoutError extends AppError {
   }
 }
 
+/** An error's message, whatever was thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export interface ErrorBody {
   error: string;
   details: ErrorDetail[];

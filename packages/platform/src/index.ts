@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './server.js';
+export * from './signal.js';
 export * from './shutdown.js';
 export * from './timeouts.js';
 export * from './runService.js';

@@ -4,7 +4,8 @@ import { ServiceUnavailableError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Service } from './server.js';
 import { closeInOrder, exitOnSignal } from './shutdown.js';
-import { withTimeout } from './timeouts.js';
+import { backoffDelay } from './signal.js';
+import { settlesWithin } from './timeouts.js';
 
 /** Longest wait for one connection to close before it is abandoned. */
 const CONNECTION_CLOSE_TIMEOUT_MS = 2_000;
@@ -111,7 +112,7 @@ async function createWhenReachable(create: () => Promise<Service>, timeoutMs: nu
       const left = deadline - Date.now();
       if (!(error instanceof ServiceUnavailableError) || left <= 0) throw error;
       // The last attempt falls on the deadline itself, so the service waits the whole time it was given.
-      const retryInMs = Math.min(5_000, 250 * 2 ** Math.min(attempt - 1, 5), left);
+      const retryInMs = Math.min(backoffDelay(250, 5_000, attempt), left);
       const target = targetOf(error) ?? 'a dependency';
       logger.warn({ attempt, retryInMs, target, reason: error.message }, `waiting for ${target}`);
       await new Promise((resolve) => setTimeout(resolve, retryInMs));
@@ -119,13 +120,8 @@ async function createWhenReachable(create: () => Promise<Service>, timeoutMs: nu
   }
 }
 
-class CloseTimeoutError extends Error {}
-
 async function closeWithin(name: string, connection: Closable, ms: number, logger: Logger): Promise<void> {
-  try {
-    await withTimeout(connection.close(), ms, () => new CloseTimeoutError(`${name} did not close within ${ms} ms`));
-  } catch (error) {
-    if (!(error instanceof CloseTimeoutError)) throw error;
+  if (!(await settlesWithin(connection.close(), ms))) {
     logger.warn({ connection: name, timeoutMs: ms }, 'a connection did not close in time; abandoned');
   }
 }

@@ -9,7 +9,14 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { BaseServiceConfig } from './config.js';
-import { AppError, GatewayTimeoutError, ServiceUnavailableError, type ErrorBody, type ErrorDetail } from './errors.js';
+import {
+  AppError,
+  GatewayTimeoutError,
+  messageOf,
+  ServiceUnavailableError,
+  type ErrorBody,
+  type ErrorDetail,
+} from './errors.js';
 import { createMetrics, serveMetrics, type Metrics, type MetricsServer } from './metrics.js';
 import { withTimeout } from './timeouts.js';
 
@@ -176,7 +183,7 @@ export function createServer(options: ServerOptions) {
           await withTimeout(check(), readinessTimeoutMs, () => new Error(`${name} check timed out`));
           return [name, 'ok'] as const;
         } catch (error) {
-          return [name, error instanceof Error ? error.message : String(error)] as const;
+          return [name, messageOf(error)] as const;
         }
       }),
     );

@@ -1,6 +1,15 @@
 import type { Socket } from 'node:net';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import { createBatcher, redactUrl, withTimeout, type Logger } from '@shipshape/platform';
+import {
+  backoffDelay,
+  createBatcher,
+  messageOf,
+  redactUrl,
+  settlesWithin,
+  Signal,
+  withTimeout,
+  type Logger,
+} from '@shipshape/platform';
 import {
   DEFAULT_MAX_ATTEMPTS,
   exhaustedReason,
@@ -15,7 +24,7 @@ import {
   type OutgoingMessage,
   type Outcome,
 } from './messageQueue.js';
-import { ATTEMPTS_HEADER, backoffDelay, DEAD_LETTER_REASON_HEADER, messageOf, Signal } from './shared.js';
+import { ATTEMPTS_HEADER, DEAD_LETTER_REASON_HEADER } from './shared.js';
 
 export interface AmqpQueueOptions {
   url: string;
@@ -54,8 +63,6 @@ const PRECONDITION_FAILED = 406;
  */
 const PROBE_ROUTING_KEY = 'amq.shipshape.readiness-probe';
 const EMPTY = Buffer.alloc(0);
-
-class CloseTimeoutError extends Error {}
 
 /** One live connection with its publishing channel; replaced wholesale after a reconnect. */
 interface Link {
@@ -274,18 +281,14 @@ export function createAmqpQueue(options: AmqpQueueOptions): MessageQueue {
    * would only make a shutdown overrun its own bound.
    */
   async function boundedClose(step: Promise<unknown> | undefined, target: Link | undefined, what: string) {
-    try {
-      await withTimeout(Promise.resolve(step), closeTimeoutMs, () => new CloseTimeoutError());
-      return true;
-    } catch (error) {
-      if (!(error instanceof CloseTimeoutError)) return true;
-      logger.warn(
-        { url: safeUrl, waitedMs: closeTimeoutMs, step: what },
-        'broker not answering; abandoning the connection',
-      );
-      if (target) abandon(target);
-      return false;
-    }
+    // The steps passed here have their failures caught already: only the time can run out.
+    if (await settlesWithin(Promise.resolve(step), closeTimeoutMs)) return true;
+    logger.warn(
+      { url: safeUrl, waitedMs: closeTimeoutMs, step: what },
+      'broker not answering; abandoning the connection',
+    );
+    if (target) abandon(target);
+    return false;
   }
 
   function abandon(target: Link): void {

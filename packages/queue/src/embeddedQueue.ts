@@ -1,5 +1,14 @@
 import { runMigrations, type Db } from '@shipshape/db';
-import { createBatcher, createLogger, withTimeout, type Logger } from '@shipshape/platform';
+import {
+  backoffDelay,
+  createBatcher,
+  createLogger,
+  messageOf,
+  Signal,
+  signalRegistry,
+  withTimeout,
+  type Logger,
+} from '@shipshape/platform';
 import {
   DEFAULT_MAX_ATTEMPTS,
   exhaustedReason,
@@ -13,7 +22,6 @@ import {
   type OutgoingMessage,
 } from './messageQueue.js';
 import { queueMigrations } from './migrations.js';
-import { backoffDelay, messageOf, Signal } from './shared.js';
 
 export interface EmbeddedQueueOptions {
   /** How often an idle consumer looks for messages that no in-process publish announced. */
@@ -50,18 +58,8 @@ interface Claimed {
   delivery: Delivery;
 }
 
-/**
- * Publishes made through any queue on the same `Db` object wake that object's idle consumers at
- * once (the embedded mode runs publisher and consumer in one process); polling covers the rest.
- */
-const publishSignals = new WeakMap<Db, Map<string, Signal>>();
-function publishSignal(db: Db, queue: string): Signal {
-  let byQueue = publishSignals.get(db);
-  if (!byQueue) publishSignals.set(db, (byQueue = new Map()));
-  let signal = byQueue.get(queue);
-  if (!signal) byQueue.set(queue, (signal = new Signal()));
-  return signal;
-}
+/** Publishes made through any queue on the same `Db` object wake that object's idle consumers at once. */
+const publishSignal = signalRegistry<Db>();
 
 // Rows are inserted in array order, so `seq` keeps the order in which publishes were made.
 const INSERT_MESSAGES_SQL = `

@@ -1,11 +1,10 @@
 import { runMigrations, type Db, type SqlExecutor } from '@shipshape/db';
-import { createBatcher, withTimeout, type Logger } from '@shipshape/platform';
+import { createBatcher, messageOf, signalRegistry, withTimeout, type Logger } from '@shipshape/platform';
 import { voteLogMigrations } from './migrations.js';
 import {
   deadLetterKey,
   entryFromFields,
   fieldsOf,
-  messageOf,
   voteFields,
   VoteLogUnavailableError,
   type LogEntry,
@@ -56,14 +55,7 @@ interface EntryRow {
 type Append = { vote: NewVote; resolve: (id: string) => void; reject: (error: unknown) => void };
 
 /** Appends through a `Db` object wake that object's blocked reads at once (one process in the embedded mode). */
-const appendSignals = new WeakMap<Db, Map<string, Set<() => void>>>();
-function waiters(db: Db, key: string): Set<() => void> {
-  let byKey = appendSignals.get(db);
-  if (!byKey) appendSignals.set(db, (byKey = new Map()));
-  let set = byKey.get(key);
-  if (!set) byKey.set(key, (set = new Set()));
-  return set;
-}
+const appendSignal = signalRegistry<Db>();
 
 function parseId(id: string): [string, string] {
   const match = /^(\d{1,20})-(\d{1,20})$/.exec(id);
@@ -90,8 +82,7 @@ export async function createEmbeddedVoteLog(db: Db, options: EmbeddedVoteLogOpti
   await runMigrations(db, voteLogMigrations, options.logger);
 
   let closed = false;
-  const appended = waiters(db, key);
-  const ownWaiters = new Set<() => void>();
+  const appended = appendSignal(db, key);
 
   const appender = createBatcher<Append>({
     maxBatchSize: MAX_APPENDS_PER_COMMIT,
@@ -115,7 +106,7 @@ export async function createEmbeddedVoteLog(db: Db, options: EmbeddedVoteLogOpti
         return;
       }
       for (const [index, a] of batch.entries()) a.resolve(`${first.ms}-${first.seq + BigInt(index)}`);
-      for (const wake of [...appended]) wake();
+      appended.notify();
     },
   });
 
@@ -131,21 +122,6 @@ export async function createEmbeddedVoteLog(db: Db, options: EmbeddedVoteLogOpti
       if (error instanceof VoteLogUnavailableError || error instanceof TypeError) throw error;
       throw new VoteLogUnavailableError(`vote log ${key}: ${what} failed: ${messageOf(error)}`, { cause: error });
     }
-  }
-
-  /** Waits up to `ms` for an append through this `Db` (or for `close()`). */
-  function waitForAppend(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        appended.delete(finish);
-        ownWaiters.delete(finish);
-        resolve();
-      };
-      const timer = setTimeout(finish, ms);
-      appended.add(finish);
-      ownWaiters.add(finish);
-    });
   }
 
   async function readOnce(consumer: string, count: number): Promise<LogEntry[]> {
@@ -217,7 +193,7 @@ export async function createEmbeddedVoteLog(db: Db, options: EmbeddedVoteLogOpti
           const entries = await readOnce(consumer, count);
           const left = deadline - Date.now();
           if (entries.length > 0 || left <= 0 || closed) return entries;
-          await waitForAppend(Math.min(left, pollIntervalMs));
+          await appended.wait(Math.min(left, pollIntervalMs));
           // A read blocked when the log closes answers nothing, as Redis does for a read under way.
           if (closed) return [];
         }
@@ -311,8 +287,9 @@ export async function createEmbeddedVoteLog(db: Db, options: EmbeddedVoteLogOpti
 
     async close() {
       closed = true;
-      // Blocked reads end now; appends already taken finish their commit.
-      for (const wake of [...ownWaiters]) wake();
+      // Blocked reads end now (readers of other logs on this Db wake too, and read again); appends
+      // already taken finish their commit.
+      appended.notify();
       await appender.idle();
     },
   };

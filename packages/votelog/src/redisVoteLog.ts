@@ -1,11 +1,10 @@
 import { createClient } from 'redis';
-import { redactUrl, withTimeout, type Logger } from '@shipshape/platform';
+import { messageOf, redactUrl, withTimeout, type Logger } from '@shipshape/platform';
 import {
   compareEntryIds,
   deadLetterKey,
   entryFromFields,
   fieldsOf,
-  messageOf,
   voteFields,
   VoteLogUnavailableError,
   type LogEntry,

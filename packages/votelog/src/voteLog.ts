@@ -172,7 +172,3 @@ export function entryFromFields(id: string, stored: unknown, deliveries: number)
 export function fieldsOf(entry: LogEntry): Record<string, string> {
   return isMalformed(entry) ? entry.fields : voteFields(entry);
 }
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,6 +1,6 @@
 import { orderMessageSchema } from '@shipshape/contracts';
 import { isDatabaseUnavailable } from '@shipshape/db';
-import { REQUEST_ID_HEADER, type Logger } from '@shipshape/platform';
+import { messageOf, REQUEST_ID_HEADER, type Logger } from '@shipshape/platform';
 import type { BatchHandler, Delivery, Outcome } from '@shipshape/queue';
 import type { NewOrder, OrdersRepository } from './ordersRepository.js';
 
@@ -14,7 +14,7 @@ export function decodeOrder(delivery: Delivery): Decoded {
   try {
     body = JSON.parse(delivery.body.toString('utf8'));
   } catch (error) {
-    return { type: 'invalid', reason: `invalid JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { type: 'invalid', reason: `invalid JSON: ${messageOf(error)}` };
   }
   const parsed = orderMessageSchema.safeParse(body);
   if (!parsed.success) {
@@ -100,8 +100,4 @@ export function createOrderBatchHandler({ orders, logger }: OrderConsumerDeps): 
     }
     return outcomes;
   };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
