@@ -197,8 +197,10 @@ export function createServer(options: ServerOptions) {
   app.decorate('metricsUrl', () => metricsServer?.url);
   if (options.config) {
     const { METRICS_PORT, HOST } = options.config;
-    app.addHook('onListen', async () => {
-      metricsServer = await serveMetrics(metrics.registry, METRICS_PORT, HOST);
+    // onReady, which listen() awaits, rather than onListen, which it does not: the listening line and the
+    // embedded mode's banner then know the metrics URL.
+    app.addHook('onReady', async () => {
+      metricsServer ??= await serveMetrics(metrics.registry, METRICS_PORT, HOST);
     });
     app.addHook('onClose', async () => {
       await metricsServer?.close();

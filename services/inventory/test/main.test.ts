@@ -82,7 +82,12 @@ describe.skipIf(!(await postgresAvailable()))('inventory entry point against the
     });
     const lines = service!.output().trim().split('\n');
     const listening = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'inventory listening');
-    expect(listening).toMatchObject({ service: 'inventory', level: 'info', url: expect.stringContaining('127.0.0.1') });
+    expect(listening).toMatchObject({
+      service: 'inventory',
+      level: 'info',
+      url: expect.stringContaining('127.0.0.1'),
+      metrics: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/),
+    });
   });
 
   it('stops cleanly on SIGTERM with exit code 0', async () => {
