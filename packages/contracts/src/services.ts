@@ -7,6 +7,9 @@ export const LOCAL_PORTS = {
   gateway: 3000,
   inventory: 3001,
   billing: 3002,
+  vote: 3003,
+  worker: 3004,
+  result: 3005,
 } as const;
 
 export type ServiceName = keyof typeof LOCAL_PORTS;

@@ -21,7 +21,26 @@ export interface Db extends SqlExecutor {
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Resolves when the database answers; used by `/ready`. */
   ping(): Promise<void>;
+  /**
+   * `LISTEN`s on `channel` (a plain lower-case identifier) and calls `onChange` after every `NOTIFY`
+   * on it, and again after the connection that listens was lost and is back (notifications may have
+   * been missed meanwhile, so the listener should read again). Resolves once listening.
+   */
+  listen(channel: string, onChange: () => void): Promise<Listener>;
+  /** Closes every connection, those that listen included. */
   close(): Promise<void>;
+}
+
+export interface Listener {
+  /** Stops listening; the callback is not called afterwards. */
+  close(): Promise<void>;
+}
+
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Channel names go into `LISTEN` as identifiers, which take no parameter: only plain ones are allowed. */
+export function assertChannelName(channel: string): void {
+  if (!CHANNEL.test(channel)) throw new TypeError(`not a plain channel name: ${JSON.stringify(channel)}`);
 }
 
 /**

@@ -1,6 +1,14 @@
 import { env, redactUrl } from '@shipshape/platform';
 import pg from 'pg';
-import { DatabaseUnavailableError, isDatabaseUnavailable, type Db, type QueryResult, type SqlExecutor } from './db.js';
+import {
+  DatabaseUnavailableError,
+  isDatabaseUnavailable,
+  type Db,
+  type Listener,
+  type QueryResult,
+  type SqlExecutor,
+} from './db.js';
+import { listenWithPg } from './pgListener.js';
 
 export interface PgDbOptions {
   connectionString: string;
@@ -56,6 +64,7 @@ export function createPgDb(options: PgDbOptions): Db {
   // An idle client that loses its server emits 'error' on the pool; without a listener that would
   // crash the process, whereas the next query simply gets a fresh connection.
   pool.on('error', () => {});
+  const listeners = new Set<Listener>();
 
   return {
     query: <Row>(sql: string, params?: unknown[]) => run<Row>(pool, sql, params).catch(unavailable),
@@ -81,7 +90,31 @@ export function createPgDb(options: PgDbOptions): Db {
     async ping() {
       await pool.query('SELECT 1');
     },
-    close: () => pool.end(),
+    async listen(channel, onChange) {
+      const listener = await listenWithPg(
+        {
+          connectionString: options.connectionString,
+          applicationName: options.applicationName,
+          label,
+          target,
+          connectionTimeoutMs: options.connectionTimeoutMs ?? 5_000,
+        },
+        channel,
+        onChange,
+      );
+      const tracked: Listener = {
+        async close() {
+          listeners.delete(tracked);
+          await listener.close();
+        },
+      };
+      listeners.add(tracked);
+      return tracked;
+    },
+    async close() {
+      await Promise.all([...listeners].map((listener) => listener.close()));
+      await pool.end();
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import type { Db, QueryResult, SqlExecutor } from './db.js';
+import { assertChannelName, type Db, type QueryResult, type SqlExecutor } from './db.js';
 
 interface PgliteLike {
   query<Row>(sql: string, params?: unknown[]): Promise<{ rows: Row[]; rowCount?: number; affectedRows?: number }>;
@@ -37,6 +37,21 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
       }),
     async ping() {
       await pglite.query('SELECT 1');
+    },
+    // PGlite runs in this process: its connection is never lost, so there is no reconnect to report.
+    async listen(channel, onChange) {
+      assertChannelName(channel);
+      let closed = false;
+      const unlisten = await pglite.listen(channel, () => {
+        if (!closed) onChange();
+      });
+      return {
+        async close() {
+          if (closed) return;
+          closed = true;
+          await unlisten();
+        },
+      };
     },
     close: () => pglite.close(),
   };

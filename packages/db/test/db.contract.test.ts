@@ -289,6 +289,71 @@ describe.each(adapters)('Db contract: $name', ({ enabled, setup, sharedByInstanc
     );
   });
 
+  describe.skipIf(!enabled)('notifications', () => {
+    /** Resolves with the number of calls once `count` have come, or rejects after `ms`. */
+    const callsOf = () => {
+      let calls = 0;
+      const waiters: Array<() => void> = [];
+      return {
+        onChange: () => {
+          calls += 1;
+          waiters.splice(0).forEach((wake) => wake());
+        },
+        get calls() {
+          return calls;
+        },
+        async until(count: number, ms = 5_000) {
+          const deadline = Date.now() + ms;
+          while (calls < count) {
+            if (Date.now() > deadline) throw new Error(`${calls} notifications, ${count} expected`);
+            await new Promise<void>((wake) => {
+              waiters.push(wake);
+              setTimeout(wake, 50);
+            });
+          }
+          return calls;
+        },
+      };
+    };
+
+    it('calls the listener after a NOTIFY committed in a transaction, not after a rollback', async () => {
+      const channel = table('changes');
+      const seen = callsOf();
+      const listener = await db.listen(channel, seen.onChange);
+      try {
+        await db
+          .transaction(async (tx) => {
+            await tx.query('SELECT pg_notify($1, $2)', [channel, '']);
+            throw new Error('roll back');
+          })
+          .catch(() => {});
+        await db.transaction(async (tx) => {
+          await tx.query('SELECT pg_notify($1, $2)', [channel, '']);
+        });
+        expect(await seen.until(1)).toBe(1);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(seen.calls).toBe(1);
+      } finally {
+        await listener.close();
+      }
+    });
+
+    it('stops calling once closed, and hears nothing of other channels', async () => {
+      const channel = table('closed');
+      const seen = callsOf();
+      const listener = await db.listen(channel, seen.onChange);
+      await db.query('SELECT pg_notify($1, $2)', [table('other'), '']);
+      await listener.close();
+      await db.query('SELECT pg_notify($1, $2)', [channel, '']);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(seen.calls).toBe(0);
+    });
+
+    it('refuses a channel that is not a plain identifier', async () => {
+      await expect(db.listen('x; DROP TABLE y', () => {})).rejects.toThrow(/not a plain channel name/);
+    });
+  });
+
   it.skipIf(!enabled || !sharedByInstances)('refuses queries once closed', async () => {
     const closed = await open();
     await closed.ping();
@@ -319,6 +384,43 @@ describe('isDatabaseUnavailable', () => {
         expect((await db.query('SELECT 1 AS one', [])).rows).toEqual([{ one: 1 }]);
       } finally {
         await db.close();
+        await proxy.close();
+        await database.drop();
+      }
+    },
+  );
+
+  it.skipIf(!postgresUp)(
+    'PostgreSQL: a listener whose connection is cut listens again by itself and says so',
+    async () => {
+      const database = await createTestDatabase('db_listen_cut');
+      const server = new URL(database.url);
+      const proxy = await startTcpProxy(server.hostname, Number(server.port || 5432));
+      const viaProxy = new URL(database.url);
+      viaProxy.host = `127.0.0.1:${proxy.port}`;
+      const db = createPgDb({ connectionString: viaProxy.toString(), connectionTimeoutMs: 1_000 });
+      const direct = createPgDb({ connectionString: database.url });
+      let calls = 0;
+      const listener = await db.listen('changes', () => (calls += 1));
+      const waitFor = async (count: number) => {
+        const deadline = Date.now() + 10_000;
+        while (calls < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+        return calls;
+      };
+      try {
+        await direct.query("SELECT pg_notify('changes', '')", []);
+        expect(await waitFor(1)).toBe(1);
+        await proxy.cut();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await proxy.restore();
+        // Once back it calls the listener (what was sent meanwhile is lost), then hears new NOTIFYs.
+        expect(await waitFor(2)).toBe(2);
+        await direct.query("SELECT pg_notify('changes', '')", []);
+        expect(await waitFor(3)).toBe(3);
+      } finally {
+        await listener.close();
+        await db.close();
+        await direct.close();
         await proxy.close();
         await database.drop();
       }
