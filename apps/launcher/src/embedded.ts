@@ -1,6 +1,6 @@
 /**
  * Embedded mode: every service of the registry in one Node process, on one embedded PostgreSQL
- * (PGlite, persisted in a data directory) that also holds the queue. Same ports and API as the other
+ * (PGlite, persisted in a data directory) that also holds the queue and the vote log. Same ports and API as the other
  * modes; needs nothing but Node.js. The launcher creates the database and the queue, so it closes
  * them, after every service (docs/adding-a-service.md, the lifecycle rule).
  */
@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { createPgliteDb } from '@shipshape/db/pglite';
 import { closeInOrder, createLogger, env, exitOnSignal, loadConfig, type Service } from '@shipshape/platform';
 import { createEmbeddedQueue } from '@shipshape/queue';
+import { createEmbeddedVoteLog, VOTE_GROUP, VOTE_STREAM } from '@shipshape/votelog';
 import { localEnvironment, portVariables, services } from './registry.js';
 
 const config = loadConfig(
@@ -31,12 +32,18 @@ process.stderr.write(`Starting the embedded database in ${dataDir} …\n`);
 const db = await createPgliteDb(dataDir);
 // This process is the only consumer: messages a crash left unacknowledged come back at once on restart.
 const queue = await createEmbeddedQueue(db, { exclusive: true, logger: serviceLogger('queue') });
+const voteLog = await createEmbeddedVoteLog(db, { key: VOTE_STREAM, group: VOTE_GROUP });
 
 const started: Service[] = [];
 // The gateway, last in the registry, stops first: no request reaches a service that has gone.
 const stopAll = () =>
   closeInOrder(
-    [...started.map((service) => () => service.close()).reverse(), () => queue.close(), () => db.close()],
+    [
+      ...started.map((service) => () => service.close()).reverse(),
+      () => queue.close(),
+      () => voteLog.close(),
+      () => db.close(),
+    ],
     logger,
   );
 
@@ -44,7 +51,7 @@ try {
   for (const entry of services) {
     const local = localEnvironment(entry, ports, config.HOST);
     const environment = { ...process.env, LOG_LEVEL: config.LOG_LEVEL, ...local };
-    const service = await entry.embed(environment, { db, queue }, serviceLogger(entry.name));
+    const service = await entry.embed(environment, { db, queue, voteLog }, serviceLogger(entry.name));
     started.push(service);
     const url = await service.start(Number(local.PORT), config.HOST);
     serviceLogger(entry.name).info({ url, metrics: service.app.metricsUrl() }, `${entry.name} listening`);

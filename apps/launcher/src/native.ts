@@ -1,6 +1,6 @@
 /**
  * Native mode: every service of the registry as its own process against real servers (PostgreSQL,
- * RabbitMQ), as in production but without containers. Creates the services' databases when missing.
+ * RabbitMQ, Redis), as in production but without containers. Creates the services' databases when missing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,10 @@ import { z } from 'zod';
 import { backoffDelay, createLogger, env, loadConfig, redactUrl } from '@shipshape/platform';
 import { envPrefix, localEnvironment, nativeDefaults, portVariables, services, type ServiceEntry } from './registry.js';
 
-/** `<NAME>_DATABASE` of every service that keeps data in PostgreSQL: its database on the server. */
+/**
+ * `<NAME>_DATABASE` of every service that keeps data in PostgreSQL: its database on the server,
+ * shared by the services that name the same `database` in the registry (worker and result).
+ */
 const databaseVariables = Object.fromEntries(
   services
     .filter((service) => service.needs.includes('db'))
@@ -18,7 +21,7 @@ const databaseVariables = Object.fromEntries(
       z
         .string()
         .regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lower-case identifier')
-        .default(`shipshape_${service.name.replace(/-/g, '_')}`),
+        .default(`shipshape_${(service.database ?? service.name).replace(/-/g, '_')}`),
     ]),
 );
 
@@ -26,6 +29,7 @@ const config = loadConfig(
   z.object({
     POSTGRES_URL: env.url(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/postgres'),
     AMQP_URL: env.url(['amqp', 'amqps']).default('amqp://guest:guest@127.0.0.1:5672'),
+    REDIS_URL: env.url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
     ...databaseVariables,
     ...portVariables,
     HOST: z.string().min(1).default('127.0.0.1'),
@@ -66,6 +70,7 @@ function environmentOf(service: ServiceEntry): Record<string, string> {
     ...localEnvironment(service, settings, config.HOST),
     ...(service.needs.includes('db') ? { DATABASE_URL: databaseUrl(databaseOf(service)) } : {}),
     ...(service.needs.includes('queue') ? { AMQP_URL: config.AMQP_URL } : {}),
+    ...(service.needs.includes('voteLog') ? { REDIS_URL: config.REDIS_URL } : {}),
   };
 }
 
@@ -73,7 +78,7 @@ const serviceScript = (name: string) =>
   fileURLToPath(new URL(`../../../services/${name}/dist/main.js`, import.meta.url));
 
 try {
-  await ensureDatabases(services.filter((service) => service.needs.includes('db')).map(databaseOf));
+  await ensureDatabases([...new Set(services.filter((service) => service.needs.includes('db')).map(databaseOf))]);
 } catch (error) {
   logger.fatal({ err: error, url: redactUrl(config.POSTGRES_URL) }, 'PostgreSQL is not reachable; is it running?');
   process.exit(1);

@@ -17,16 +17,21 @@ import {
   type ServiceDeps,
 } from '@shipshape/platform';
 import type { MessageQueue } from '@shipshape/queue';
+import { createResultService, resultConfigSchema } from '@shipshape/result';
+import { createVoteService, voteConfigSchema } from '@shipshape/vote';
+import type { VoteLog } from '@shipshape/votelog';
+import { createWorkerService, workerConfigSchema } from '@shipshape/worker';
 import { z } from 'zod';
 
 /**
  * What a service may need from outside. The embedded mode gives each the one PGlite database and the
- * queue kept in it; the native mode gives `db` a PostgreSQL database of the service's own
- * (`DATABASE_URL`) and `queue` the broker (`AMQP_URL`).
+ * queue and vote log kept in it; the native mode gives `db` a PostgreSQL database (`DATABASE_URL`),
+ * `queue` the broker (`AMQP_URL`) and `voteLog` Redis (`REDIS_URL`).
  */
 export interface LocalConnections {
   db: Db;
   queue: MessageQueue;
+  voteLog: VoteLog;
 }
 export type Need = keyof LocalConnections;
 
@@ -34,6 +39,8 @@ export interface ServiceEntry {
   /** Its folder under `services/` (where the native mode finds `dist/main.js`) and its log name. */
   name: ServiceName;
   needs: readonly Need[];
+  /** The database it keeps its data in, when it shares one with another service; else its name. */
+  database?: string;
   /** The public paths it serves through the gateway, for the start-up banner. */
   paths: readonly string[];
   /** Builds it in this process from `env` and the connections it needs (the embedded mode). */
@@ -43,14 +50,16 @@ export interface ServiceEntry {
 function defineService<Config, N extends Need>(definition: {
   name: ServiceName;
   needs: readonly N[];
+  database?: string;
   paths: readonly string[];
   configSchema: z.ZodType<Config>;
   create(deps: ServiceDeps<Config, Pick<LocalConnections, N>>): Promise<Service>;
 }): ServiceEntry {
-  const { name, needs, paths, configSchema, create } = definition;
+  const { name, needs, database, paths, configSchema, create } = definition;
   return {
     name,
     needs,
+    ...(database === undefined ? {} : { database }),
     paths,
     embed(environment, connections, logger) {
       const given = Object.fromEntries(needs.map((need) => [need, connections[need]])) as Pick<LocalConnections, N>;
@@ -75,6 +84,30 @@ export const services: readonly ServiceEntry[] = [
     create: createBillingService,
   }),
   defineService({
+    name: 'vote',
+    needs: ['voteLog'],
+    paths: ['/api/poll', '/api/votes'],
+    configSchema: voteConfigSchema,
+    create: createVoteService,
+  }),
+  // The worker writes the votes database and result reads it: one database for both.
+  defineService({
+    name: 'worker',
+    needs: ['db', 'voteLog'],
+    database: 'votes',
+    paths: [],
+    configSchema: workerConfigSchema,
+    create: createWorkerService,
+  }),
+  defineService({
+    name: 'result',
+    needs: ['db'],
+    database: 'votes',
+    paths: ['/api/results', '/api/results/stream'],
+    configSchema: resultConfigSchema,
+    create: createResultService,
+  }),
+  defineService({
     name: 'gateway',
     needs: ['queue'],
     paths: ['/docs', '/health', '/ready'],
@@ -85,10 +118,13 @@ export const services: readonly ServiceEntry[] = [
 
 /**
  * What every service of the native mode gets unless the environment sets it: a queue of its own, so
- * that the native mode does not share `billing_queue` with whatever else uses this machine's broker
+ * that the native mode does not share `billing_queue` (or the `votes` stream) with whatever else uses this machine's broker
  * (a compose stack publishing to it, another checkout).
  */
-export const nativeDefaults: Record<string, string> = { BILLING_QUEUE: 'shipshape_native.billing_queue' };
+export const nativeDefaults: Record<string, string> = {
+  BILLING_QUEUE: 'shipshape_native.billing_queue',
+  VOTE_STREAM: 'shipshape_native.votes',
+};
 
 /** `inventory` → `INVENTORY`, the prefix of its variables in the launchers (`INVENTORY_PORT`, …). */
 export const envPrefix = (name: string) => name.toUpperCase().replace(/-/g, '_');

@@ -180,6 +180,14 @@ export function voteRequestSchemaFor(optionIds: readonly string[]) {
   });
 }
 
+/**
+ * What the gateway sends the vote service for a `POST /api/votes`: the voter from the cookie, and the
+ * option as the client gave it. The vote service checks the option against its poll.
+ */
+export function voteCastSchemaFor(optionIds: readonly string[]) {
+  return voteRequestSchemaFor(optionIds).extend({ voterId: voterIdSchema });
+}
+
 /** Answered with 202 once the vote is durable; `id` is the vote's entry in the vote log. */
 export const voteAcceptedSchema = z
   .object({ message: z.string(), id: z.string(), option: z.string() })

@@ -42,11 +42,19 @@ export const gatewayConfigSchema = z.object({
   ...baseServiceConfig(LOCAL_PORTS.gateway),
   INVENTORY_URL: env.url(['http', 'https']).default(localUrl('inventory')),
   BILLING_URL: env.url(['http', 'https']).default(localUrl('billing')),
+  VOTE_URL: env.url(['http', 'https']).default(localUrl('vote')),
+  RESULT_URL: env.url(['http', 'https']).default(localUrl('result')),
   BILLING_QUEUE: z.string().min(1).default(BILLING_QUEUE),
   /** Bounds connecting to an upstream, waiting for its response headers, and each gap in its body. */
   UPSTREAM_TIMEOUT_MS: env.positiveInt(5_000),
   /** Most keep-alive connections to each upstream; further requests wait for a free one. */
   UPSTREAM_CONNECTIONS: env.positiveInt(128),
+  /** Longest silence on an open event stream (the upstream sends a comment every 15 s) before it is closed. */
+  STREAM_IDLE_TIMEOUT_MS: env.positiveInt(45_000),
+  /** Most event streams open at once through the gateway; each client holds one. */
+  STREAM_CONNECTIONS: env.positiveInt(10_000),
+  /** Marks the voter cookie `Secure`: set it when clients reach the gateway over HTTPS only. */
+  VOTER_COOKIE_SECURE: env.boolean(false),
   /** Longest wait for the broker to confirm an order before answering 503. */
   PUBLISH_TIMEOUT_MS: env.positiveInt(5_000),
   /** Seconds a client is told to wait (`Retry-After`) when a dependency is down. */

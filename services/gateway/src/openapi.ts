@@ -42,6 +42,7 @@ export async function registerOpenApi(app: AppServer): Promise<void> {
       tags: [
         { name: 'movies', description: 'The movie inventory' },
         { name: 'billing', description: 'Orders, placed through the billing queue' },
+        { name: 'votes', description: 'The poll: one current vote per voter, results pushed live' },
       ],
     },
     transform: jsonSchemaTransform,

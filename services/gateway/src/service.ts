@@ -11,11 +11,13 @@ import {
 } from '@shipshape/platform';
 import type { MessageQueue } from '@shipshape/queue';
 import type { GatewayConfig } from './config.js';
+import { createEventStreamProxy } from './eventStream.js';
 import { createMovieLookups } from './movieLookups.js';
 import { registerOpenApi } from './openapi.js';
 import { registerBillingRoutes } from './routes/billing.js';
 import { registerMovieRoutes } from './routes/movies.js';
 import { registerOrderRoutes } from './routes/orders.js';
+import { registerVoteRoutes } from './routes/votes.js';
 import { securityHeaders } from './securityHeaders.js';
 import { createUpstream } from './upstream.js';
 
@@ -26,7 +28,8 @@ export type GatewayDeps = ServiceDeps<GatewayConfig, { queue: MessageQueue }>;
 
 /**
  * The single HTTP entry point: validates every request against the shared contracts, forwards the
- * movies API to inventory and order listings to billing, and puts orders on the billing queue.
+ * movies API to inventory, order listings to billing and the voting API to vote and result, and puts
+ * orders on the billing queue.
  */
 export async function createGatewayService({ config, queue, logger }: GatewayDeps): Promise<Service> {
   const upstreamOptions = {
@@ -36,6 +39,29 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
   };
   const inventory = createUpstream({ name: 'inventory', url: config.INVENTORY_URL, ...upstreamOptions });
   const billing = createUpstream({ name: 'billing', url: config.BILLING_URL, ...upstreamOptions });
+  const vote = createUpstream({ name: 'vote', url: config.VOTE_URL, ...upstreamOptions });
+  const result = createUpstream({ name: 'result', url: config.RESULT_URL, ...upstreamOptions });
+  const resultStream = createEventStreamProxy({
+    name: 'result',
+    url: config.RESULT_URL,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    retryAfterSeconds: config.RETRY_AFTER_SECONDS,
+    idleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
+    connections: config.STREAM_CONNECTIONS,
+  });
+  // The streams end first: the server cannot close while clients hold them open.
+  const closeAll = () =>
+    closeInOrder(
+      [
+        () => resultStream.close(),
+        () => app.close(),
+        () => inventory.close(),
+        () => billing.close(),
+        () => vote.close(),
+        () => result.close(),
+      ],
+      logger,
+    );
 
   const app = createServer({
     service: 'gateway',
@@ -47,6 +73,8 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
       queue: () => queue.check(),
       inventory: () => inventory.check(),
       billing: () => billing.check(),
+      vote: () => vote.check(),
+      result: () => result.check(),
     },
   });
 
@@ -61,9 +89,10 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
       retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     });
     registerOrderRoutes(app, billing);
+    await registerVoteRoutes(app, { vote, result, resultStream, secureCookie: config.VOTER_COOKIE_SECURE });
     await app.ready();
   } catch (error) {
-    await closeInOrder([() => app.close(), () => inventory.close(), () => billing.close()], logger).catch(() => {});
+    await closeAll().catch(() => {});
     throw error;
   }
 
@@ -71,13 +100,16 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
   return {
     app,
     start(port, host) {
-      logger.info({ inventory: config.INVENTORY_URL, billing: config.BILLING_URL }, 'forwarding to upstreams');
+      const { INVENTORY_URL, BILLING_URL, VOTE_URL, RESULT_URL } = config;
+      logger.info(
+        { inventory: INVENTORY_URL, billing: BILLING_URL, vote: VOTE_URL, result: RESULT_URL },
+        'forwarding to upstreams',
+      );
       return app.listen({ port, host });
     },
     // Stop accepting and finish in-flight requests first: they still need the upstream pools. A second
     // call waits for the first.
-    close: () =>
-      (closing ??= closeInOrder([() => app.close(), () => inventory.close(), () => billing.close()], logger)),
+    close: () => (closing ??= closeAll()),
   };
 }
 

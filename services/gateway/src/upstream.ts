@@ -50,8 +50,27 @@ const PASSED_HEADERS = ['content-type', TOTAL_COUNT_HEADER, 'retry-after'] as co
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
+/** The error a client gets when `error` stopped a request to the upstream: 504 when too slow, else 503. */
+export function upstreamFailure(
+  error: Error,
+  { name, timeoutMs, retryAfterSeconds }: Pick<UpstreamOptions, 'name' | 'timeoutMs' | 'retryAfterSeconds'>,
+): Error {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
+    return new GatewayTimeoutError(`Upstream service ${name} did not answer within ${timeoutMs} ms`, [], {
+      cause: error,
+      retryAfterSeconds,
+    });
+  }
+  // Refused, reset, unreachable or closed mid-answer: the service is (for now) not there.
+  const reason = typeof code === 'string' && code.startsWith('E') ? ` (${code})` : '';
+  return new ServiceUnavailableError(`Upstream service ${name} is unavailable${reason}`, retryAfterSeconds, {
+    cause: error,
+  });
+}
+
 export function createUpstream(options: UpstreamOptions): Upstream {
-  const { name, timeoutMs, retryAfterSeconds } = options;
+  const { name, timeoutMs } = options;
   const origin = new URL(options.url).origin;
   const pool = new Pool(origin, {
     connections: options.connections,
@@ -60,20 +79,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     bodyTimeout: timeoutMs,
   });
 
-  const failure = (error: Error): Error => {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
-      return new GatewayTimeoutError(`Upstream service ${name} did not answer within ${timeoutMs} ms`, [], {
-        cause: error,
-        retryAfterSeconds,
-      });
-    }
-    // Refused, reset, unreachable or closed mid-answer: the service is (for now) not there.
-    const reason = typeof code === 'string' && code.startsWith('E') ? ` (${code})` : '';
-    return new ServiceUnavailableError(`Upstream service ${name} is unavailable${reason}`, retryAfterSeconds, {
-      cause: error,
-    });
-  };
+  const failure = (error: Error) => upstreamFailure(error, options);
 
   return {
     name,
