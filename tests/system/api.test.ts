@@ -3,10 +3,10 @@
  * PGlite, embedded queue) and once against the real PostgreSQL and RabbitMQ (a process per service).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresAvailable, rabbitMqAvailable, waitFor } from '@shipshape/testkit';
+import { postgresAvailable, rabbitMqAvailable, redisAvailable, waitFor } from '@shipshape/testkit';
 import { request, startEmbeddedStack, startNativeStack, storedOrderCount, type Stack } from './stack.js';
 
-const realServers = (await postgresAvailable()) && (await rabbitMqAvailable());
+const realServers = (await postgresAvailable()) && (await rabbitMqAvailable()) && (await redisAvailable());
 
 const modes: Array<[string, () => Promise<Stack>, boolean]> = [
   ['embedded mode', startEmbeddedStack, true],

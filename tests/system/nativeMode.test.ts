@@ -7,20 +7,27 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   deleteQueues,
+  deleteRedisKeys,
   getFreePort,
   postgresAvailable,
   rabbitMqAvailable,
+  redisAvailable,
   testServers,
   uniqueName,
   waitFor,
 } from '@shipshape/testkit';
 import { anyMetricsPorts, request, scripts, storedOrderCount } from './stack.js';
 
-const realServers = (await postgresAvailable()) && (await rabbitMqAvailable());
+const realServers = (await postgresAvailable()) && (await rabbitMqAvailable()) && (await redisAvailable());
 
 describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
-  const databases = [uniqueName('shipshape_native_inventory'), uniqueName('shipshape_native_billing')];
+  const databases = [
+    uniqueName('shipshape_native_inventory'),
+    uniqueName('shipshape_native_billing'),
+    uniqueName('shipshape_native_votes'),
+  ];
   const queueName = uniqueName('native_billing_queue');
+  const voteStream = uniqueName('native_votes');
 
   afterAll(async () => {
     const admin = new pg.Client({ connectionString: testServers.postgres });
@@ -28,10 +35,13 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
     for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
     await deleteQueues([queueName]);
+    await deleteRedisKeys([voteStream, `${voteStream}.dead-letter`]);
   });
 
   it('creates its databases, serves the API through the gateway, and stops every service on SIGINT', async () => {
-    const [gatewayPort, inventoryPort, billingPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
+    const [gatewayPort, inventoryPort, billingPort, votePort, workerPort, resultPort] = await Promise.all(
+      Array.from({ length: 6 }, () => getFreePort()),
+    );
     const launcher = spawn(process.execPath, [scripts.native], {
       env: {
         ...process.env,
@@ -39,10 +49,17 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
         AMQP_URL: testServers.amqp,
         INVENTORY_DATABASE: databases[0],
         BILLING_DATABASE: databases[1],
+        WORKER_DATABASE: databases[2],
+        RESULT_DATABASE: databases[2],
         BILLING_QUEUE: queueName,
+        REDIS_URL: testServers.redis,
+        VOTE_STREAM: voteStream,
         GATEWAY_PORT: String(gatewayPort),
         INVENTORY_PORT: String(inventoryPort),
         BILLING_PORT: String(billingPort),
+        VOTE_PORT: String(votePort),
+        WORKER_PORT: String(workerPort),
+        RESULT_PORT: String(resultPort),
         ...anyMetricsPorts,
         LOG_LEVEL: 'warn',
       },
@@ -66,6 +83,12 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
       const order = await request(base, 'POST', '/api/billing', { user_id: 1, number_of_items: 1, total_amount: 1 });
       expect(order.status).toBe(202);
       await waitFor('the order to be stored', async () => (await storedOrderCount(base)) === 1);
+      // The worker writes the votes database that result reads.
+      expect((await request(base, 'POST', '/api/votes', { option: 'b' })).status).toBe(202);
+      await waitFor('the vote to be counted', async () => {
+        const results = await request(base, 'GET', '/api/results');
+        return (results.body as { total: number }).total === 1;
+      });
 
       // A service that dies is started again; the others go on.
       const started = () =>
@@ -93,6 +116,12 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
     expect(stopping.map((line) => `${String(line.msg)} ${String(line.child)}`)).toEqual([
       'stopping service gateway',
       'service stopped gateway',
+      'stopping service result',
+      'service stopped result',
+      'stopping service worker',
+      'service stopped worker',
+      'stopping service vote',
+      'service stopped vote',
       'stopping service billing',
       'service stopped billing',
       'stopping service inventory',
@@ -103,7 +132,7 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
       expect(line.match(/"service":/g) ?? [], line).toHaveLength(1);
     }
     // Every service is gone with it: nothing answers on their ports.
-    for (const port of [gatewayPort, inventoryPort, billingPort]) {
+    for (const port of [gatewayPort, inventoryPort, billingPort, votePort, workerPort, resultPort]) {
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
     }
   }, 90_000);

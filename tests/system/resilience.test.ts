@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   postgresAvailable,
   rabbitMqAvailable,
+  redisAvailable,
   startTcpProxy,
   testServers,
   waitFor,
@@ -15,7 +16,7 @@ import {
 } from '@shipshape/testkit';
 import { listAllOrders, postOrders, request, startNativeStack, storedOrderCount, type NativeStack } from './stack.js';
 
-const realServers = (await postgresAvailable()) && (await rabbitMqAvailable());
+const realServers = (await postgresAvailable()) && (await rabbitMqAvailable()) && (await redisAvailable());
 
 async function countStoredRows(databaseUrl: string): Promise<{ rows: number; distinct: number }> {
   const client = new pg.Client({ connectionString: databaseUrl });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import {
   createTestDatabase,
   deleteQueues,
+  deleteRedisKeys,
   getFreePort,
   startNodeProcess,
   testServers,
@@ -18,12 +19,17 @@ export const scripts = {
   inventory: path.join(root, 'services/inventory/dist/main.js'),
   billing: path.join(root, 'services/billing/dist/main.js'),
   gateway: path.join(root, 'services/gateway/dist/main.js'),
+  vote: path.join(root, 'services/vote/dist/main.js'),
+  worker: path.join(root, 'services/worker/dist/main.js'),
+  result: path.join(root, 'services/result/dist/main.js'),
   embedded: path.join(root, 'apps/launcher/dist/embedded.js'),
   native: path.join(root, 'apps/launcher/dist/native.js'),
 };
 
 /** The launchers' metrics ports, each on any free port, so that stacks side by side do not collide. */
-export const anyMetricsPorts = { GATEWAY_METRICS_PORT: '0', INVENTORY_METRICS_PORT: '0', BILLING_METRICS_PORT: '0' };
+export const anyMetricsPorts = Object.fromEntries(
+  ['GATEWAY', 'INVENTORY', 'BILLING', 'VOTE', 'WORKER', 'RESULT'].map((name) => [`${name}_METRICS_PORT`, '0']),
+);
 
 export interface Stack {
   gatewayUrl: string;
@@ -60,28 +66,64 @@ export class ManagedProcess {
 export interface NativeStack extends Stack {
   inventory: ManagedProcess;
   billing: ManagedProcess;
+  vote: ManagedProcess;
+  worker: ManagedProcess;
+  result: ManagedProcess;
   gateway: ManagedProcess;
   billingDatabase: TestDatabase;
+  votesDatabase: TestDatabase;
   queueName: string;
+  voteStream: string;
+}
+
+export interface NativeStackOptions {
+  /** Lets a test put a relay between the gateway and the broker. */
+  amqpUrlForGateway?: string;
+  /** Lets a test put a relay between vote and Redis, or give it a Redis of its own. */
+  redisUrlForVote?: string;
+  /** The worker's Redis, when not the machine's. */
+  redisUrlForWorker?: string;
+  /** Settings of the worker on top of the stack's (a short claim time, say). */
+  workerEnv?: Record<string, string>;
 }
 
 /**
- * Each service as its own process against the real PostgreSQL and RabbitMQ, with databases and a
- * queue of its own. `amqpUrlForGateway` lets a test put a relay between the gateway and the broker.
+ * Each service as its own process against the real PostgreSQL, RabbitMQ and Redis, with databases,
+ * a queue and a vote stream of its own.
  */
-export async function startNativeStack(options: { amqpUrlForGateway?: string } = {}): Promise<NativeStack> {
-  const [inventoryDatabase, billingDatabase] = await Promise.all([
+export async function startNativeStack(options: NativeStackOptions = {}): Promise<NativeStack> {
+  const [inventoryDatabase, billingDatabase, votesDatabase] = await Promise.all([
     createTestDatabase('shipshape_inventory'),
     createTestDatabase('shipshape_billing'),
+    createTestDatabase('shipshape_votes'),
   ]);
   const queueName = uniqueName('billing_queue');
-  const [inventoryPort, billingPort, gatewayPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
+  const voteStream = uniqueName('votes');
+  const [inventoryPort, billingPort, votePort, workerPort, resultPort, gatewayPort] = (await Promise.all(
+    Array.from({ length: 6 }, () => getFreePort()),
+  )) as [number, number, number, number, number, number];
   const inventory = new ManagedProcess(scripts.inventory, { DATABASE_URL: inventoryDatabase.url }, inventoryPort);
   const billing = new ManagedProcess(
     scripts.billing,
     { DATABASE_URL: billingDatabase.url, AMQP_URL: testServers.amqp, BILLING_QUEUE: queueName },
     billingPort,
   );
+  const vote = new ManagedProcess(
+    scripts.vote,
+    { REDIS_URL: options.redisUrlForVote ?? testServers.redis, VOTE_STREAM: voteStream, REDIS_TIMEOUT_MS: '1000' },
+    votePort,
+  );
+  const worker = new ManagedProcess(
+    scripts.worker,
+    {
+      DATABASE_URL: votesDatabase.url,
+      REDIS_URL: options.redisUrlForWorker ?? testServers.redis,
+      VOTE_STREAM: voteStream,
+      ...options.workerEnv,
+    },
+    workerPort,
+  );
+  const result = new ManagedProcess(scripts.result, { DATABASE_URL: votesDatabase.url }, resultPort);
   const gateway = new ManagedProcess(
     scripts.gateway,
     {
@@ -89,23 +131,37 @@ export async function startNativeStack(options: { amqpUrlForGateway?: string } =
       BILLING_QUEUE: queueName,
       INVENTORY_URL: inventory.url,
       BILLING_URL: billing.url,
+      VOTE_URL: vote.url,
+      RESULT_URL: result.url,
       RATE_LIMIT_MAX: '0',
       PUBLISH_TIMEOUT_MS: '3000',
     },
     gatewayPort,
   );
-  await Promise.all([inventory.start(), billing.start()]);
+  await Promise.all([inventory.start(), billing.start(), vote.start(), worker.start(), result.start()]);
   await gateway.start();
   return {
     gatewayUrl: gateway.url,
     inventory,
     billing,
+    vote,
+    worker,
+    result,
     gateway,
     billingDatabase,
+    votesDatabase,
     queueName,
+    voteStream,
     async stop() {
-      await Promise.all([gateway.stop(), billing.stop(), inventory.stop()]);
-      await Promise.all([inventoryDatabase.drop(), billingDatabase.drop(), deleteQueues([queueName])]);
+      await gateway.stop();
+      await Promise.all([billing.stop(), inventory.stop(), vote.stop(), worker.stop(), result.stop()]);
+      await Promise.all([
+        inventoryDatabase.drop(),
+        billingDatabase.drop(),
+        votesDatabase.drop(),
+        deleteQueues([queueName]),
+        deleteRedisKeys([voteStream, `${voteStream}.dead-letter`]),
+      ]);
     },
   };
 }
@@ -122,12 +178,12 @@ export interface EmbeddedStack extends Stack {
 /** The embedded mode as a user starts it: one process, PGlite in a data directory of its own. */
 export async function startEmbeddedStack(): Promise<EmbeddedStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'shipshape-embedded-'));
-  const [gatewayPort, inventoryPort, billingPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
+  const names = ['GATEWAY', 'INVENTORY', 'BILLING', 'VOTE', 'WORKER', 'RESULT'];
+  const ports = await Promise.all(names.map(() => getFreePort()));
+  const gatewayPort = ports[0]!;
   const env = {
     SHIPSHAPE_DATA_DIR: dataDir,
-    GATEWAY_PORT: String(gatewayPort),
-    INVENTORY_PORT: String(inventoryPort),
-    BILLING_PORT: String(billingPort),
+    ...Object.fromEntries(names.map((name, index) => [`${name}_PORT`, String(ports[index])])),
     ...anyMetricsPorts,
     RATE_LIMIT_MAX: '0',
   };

@@ -1,3 +1,4 @@
+import { createClient } from 'redis';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
@@ -131,5 +132,16 @@ export async function deleteQueues(names: string[]): Promise<void> {
     await channel.close();
   } finally {
     await connection.close();
+  }
+}
+
+/** Deletes keys a test wrote on the real Redis (a vote stream and its dead letters, say). */
+export async function deleteRedisKeys(keys: string[], url = testServers.redis): Promise<void> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    if (keys.length > 0) await client.del(keys);
+  } finally {
+    client.destroy();
   }
 }

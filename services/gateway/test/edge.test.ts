@@ -23,7 +23,12 @@ afterAll(async () => {
   await upstream?.close();
   await testQueue?.close();
 });
-const upstreams = () => ({ INVENTORY_URL: upstream.url, BILLING_URL: upstream.url });
+const upstreams = () => ({
+  INVENTORY_URL: upstream.url,
+  BILLING_URL: upstream.url,
+  VOTE_URL: upstream.url,
+  RESULT_URL: upstream.url,
+});
 // One queue for every gateway of this file: none of these tests is about what gets published.
 const startGateway = (env: Record<string, string>, queue: MessageQueue = testQueue.queue) =>
   startGatewayWith(env, { queue });
@@ -52,6 +57,10 @@ describe('API documentation', () => {
         'DELETE /api/movies/{id}',
         'POST /api/billing',
         'GET /api/orders',
+        'GET /api/poll',
+        'POST /api/votes',
+        'GET /api/results',
+        'GET /api/results/stream',
       ].sort(),
     );
 

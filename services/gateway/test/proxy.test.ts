@@ -81,7 +81,7 @@ describe('forwarding to upstream services', () => {
       response.end('[]');
     });
     gateway = await startGateway(
-      { INVENTORY_URL: inventory.url, BILLING_URL: billing.url },
+      { INVENTORY_URL: inventory.url, BILLING_URL: billing.url, VOTE_URL: billing.url, RESULT_URL: billing.url },
       { queue: testQueue.queue },
     );
   });
@@ -227,10 +227,10 @@ describe('forwarding to upstream services', () => {
     expect(await response.text()).toBe('');
   });
 
-  it('is ready while its queue and both upstreams answer', async () => {
+  it('is ready while its queue and every upstream answer', async () => {
     const ready = await call(gateway.url, 'GET', '/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ queue: 'ok', inventory: 'ok', billing: 'ok' });
+    expect(ready.body.checks).toEqual({ queue: 'ok', inventory: 'ok', billing: 'ok', vote: 'ok', result: 'ok' });
   });
 });
 
