@@ -27,7 +27,7 @@ export function coalesce<T>(
     lastSent = now();
     inFlight = true;
     Promise.resolve()
-      .then(() => send(value))
+      .then(() => (cancelled ? undefined : send(value)))
       .catch(() => {})
       .finally(() => {
         inFlight = false;
