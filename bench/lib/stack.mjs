@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import amqp from 'amqplib';
 import pg from 'pg';
+import { connectRedis, startRedisServer } from './redis.mjs';
 import {
   createTestDatabase,
   deleteQueues,
@@ -16,10 +17,12 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = (service) => path.join(root, 'services', service, 'dist', 'main.js');
 
 /**
- * The native mode as the benchmark needs it: inventory, billing and gateway each in its own process,
- * against this machine's PostgreSQL and RabbitMQ, with databases and a queue of their own (so a run
- * never touches anyone's data), warn-level logs and no rate limit. `stop()` removes all of it; it is
- * safe to call twice and after a failed start.
+ * The native mode as the benchmark needs it: inventory, billing, vote, worker, result and gateway each
+ * in its own process, against this machine's PostgreSQL and RabbitMQ and a Redis server of the
+ * benchmark's own (append-only file fsynced on every write, as a vote's 202 promises; the machine's
+ * Redis keeps nothing on disk), with databases, a queue and a vote stream of their own (so a run never
+ * touches anyone's data), warn-level logs and no rate limit. `stop()` removes all of it; it is safe to
+ * call twice and after a failed start.
  */
 export async function startNativeStack({ profileDir, progress } = {}) {
   const cleanups = [];
@@ -36,13 +39,29 @@ export async function startNativeStack({ profileDir, progress } = {}) {
   try {
     const queueName = uniqueName('bench_billing_queue');
     cleanups.push(() => deleteQueues([queueName]));
-    const [inventoryDatabase, billingDatabase] = await Promise.all([
+    const voteStream = uniqueName('bench_votes');
+    const [inventoryDatabase, billingDatabase, votesDatabase] = await Promise.all([
       createTestDatabase('shipshape_bench_inventory'),
       createTestDatabase('shipshape_bench_billing'),
+      createTestDatabase('shipshape_bench_votes'),
     ]);
-    cleanups.push(() => Promise.all([inventoryDatabase.drop(), billingDatabase.drop()]));
+    cleanups.push(() => Promise.all([inventoryDatabase.drop(), billingDatabase.drop(), votesDatabase.drop()]));
+    // Stopped after the services (cleanups run last first), then its folder goes. Without a
+    // redis-server on this machine the rest still runs, and the voting scenarios say why they cannot.
+    let redis;
+    let votingUnavailable;
+    try {
+      redis = await startRedisServer();
+      cleanups.push(redis.stop);
+    } catch (error) {
+      votingUnavailable = `no Redis of the benchmark's own (${error.message})`;
+      progress?.log(`voting scenarios will be skipped: ${votingUnavailable}`);
+    }
 
-    const ports = { inventory: await getFreePort(), billing: await getFreePort(), gateway: await getFreePort() };
+    const ports = {};
+    for (const service of ['inventory', 'billing', 'vote', 'worker', 'result', 'gateway']) {
+      ports[service] = await getFreePort();
+    }
     const url = (service) => `http://127.0.0.1:${ports[service]}`;
     const start = async (service, env) => {
       const profileEnv = {};
@@ -73,28 +92,50 @@ export async function startNativeStack({ profileDir, progress } = {}) {
       return child;
     };
 
-    const [inventory, billing] = await Promise.all([
+    const [inventory, billing, vote, worker, result] = await Promise.all([
       start('inventory', { DATABASE_URL: inventoryDatabase.url }),
       start('billing', { DATABASE_URL: billingDatabase.url, AMQP_URL: testServers.amqp, BILLING_QUEUE: queueName }),
+      redis && start('vote', { REDIS_URL: redis.url, VOTE_STREAM: voteStream }),
+      redis && start('worker', { DATABASE_URL: votesDatabase.url, REDIS_URL: redis.url, VOTE_STREAM: voteStream }),
+      redis && start('result', { DATABASE_URL: votesDatabase.url }),
     ]);
     const gateway = await start('gateway', {
       AMQP_URL: testServers.amqp,
       BILLING_QUEUE: queueName,
       INVENTORY_URL: url('inventory'),
       BILLING_URL: url('billing'),
+      VOTE_URL: url('vote'),
+      RESULT_URL: url('result'),
       RATE_LIMIT_MAX: '0',
     });
+    const processes = Object.fromEntries(
+      Object.entries({ inventory, billing, vote, worker, result, gateway }).filter(([, child]) => child),
+    );
 
     return {
       mode: 'native',
       gatewayUrl: url('gateway'),
       billingDatabaseUrl: billingDatabase.url,
       inventoryDatabaseUrl: inventoryDatabase.url,
+      votesDatabaseUrl: votesDatabase.url,
+      redisUrl: redis?.url,
+      votingUnavailable,
+      voteStream,
       queueName,
-      processes: { inventory, billing, gateway },
-      pids: { gateway: gateway.child.pid, inventory: inventory.child.pid, billing: billing.child.pid },
-      databases: [inventoryDatabase.name, billingDatabase.name],
-      describe: () => describeServers(),
+      processes,
+      pids: {
+        ...Object.fromEntries(Object.entries(processes).map(([name, child]) => [name, child.child.pid])),
+        ...(redis ? { redis: redis.pid } : {}),
+      },
+      databases: [inventoryDatabase.name, billingDatabase.name, votesDatabase.name],
+      describe: async () => ({
+        ...(await describeServers()),
+        ...(redis
+          ? {
+              redis: `${redis.version} (the benchmark's own: appendonly yes, appendfsync always, in ${tmpdirOf(redis.dir)})`,
+            }
+          : {}),
+      }),
       stop,
     };
   } catch (error) {
@@ -110,6 +151,7 @@ export function targetStack(gatewayUrl, { billingDatabaseUrl } = {}) {
     gatewayUrl: gatewayUrl.replace(/\/+$/, ''),
     billingDatabaseUrl,
     queueName: undefined,
+    voteStream: undefined,
     processes: {},
     pids: undefined,
     databases: [],
@@ -190,5 +232,20 @@ export async function createQueueDepth(stack) {
       await channel.close().catch(() => {});
       await connection.close().catch(() => {});
     },
+  };
+}
+
+const tmpdirOf = (dir) => path.dirname(dir);
+
+/**
+ * Entries on the benchmark's own vote stream not yet stored and acknowledged by the worker (it
+ * deletes what it acknowledges), or undefined when the stream is not ours to see (--target).
+ */
+export async function createVoteBacklog(stack) {
+  if (!stack.redisUrl || !stack.voteStream) return { backlog: async () => undefined, close: async () => {} };
+  const client = await connectRedis(stack.redisUrl);
+  return {
+    backlog: () => client.command('XLEN', stack.voteStream),
+    close: async () => client.close(),
   };
 }
