@@ -18,6 +18,10 @@ export class Voter {
   id: string | undefined;
   /** The option of this voter's last vote answered 202. */
   lastAccepted: string | undefined;
+  /** The vote log ids of this voter's accepted votes, with their options, in the order accepted. */
+  readonly accepted: Array<[string, string]> = [];
+  /** The votes that were not answered 202 (the option, and the status or error), for failure messages. */
+  readonly refused: Array<[string, string]> = [];
 
   constructor(
     readonly base: string,
@@ -30,7 +34,10 @@ export class Voter {
     const headers: Record<string, string> = this.id === undefined ? {} : { cookie: `voter_id=${this.id}` };
     const response = await request(this.base, 'POST', '/api/votes', body ?? { option }, headers);
     this.id = issuedVoterId(response) ?? this.id;
-    if (response.status === 202 && typeof option === 'string') this.lastAccepted = option;
+    if (response.status === 202 && typeof option === 'string') {
+      this.lastAccepted = option;
+      this.accepted.push([(response.body as { id: string }).id, option]);
+    }
     return response;
   }
 
@@ -38,8 +45,12 @@ export class Voter {
   async voteUntilAccepted(option: string, deadlineMs = 60_000): Promise<number> {
     const deadline = Date.now() + deadlineMs;
     for (let attempts = 1; ; attempts++) {
-      const response = await this.vote(option).catch(() => undefined);
+      const response = await this.vote(option).catch((error: unknown) => {
+        this.refused.push([option, String(error)]);
+        return undefined;
+      });
       if (response?.status === 202) return attempts;
+      if (response !== undefined) this.refused.push([option, `${response.status} ${JSON.stringify(response.body)}`]);
       if (response !== undefined && response.status < 500) throw new Error(`vote answered ${response.status}`);
       if (Date.now() > deadline) throw new Error(`vote not accepted within ${deadlineMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAmqpQueue } from '@shipshape/queue';
@@ -14,20 +13,13 @@ import {
   uniqueName,
   waitFor,
   type TestDatabase,
+  runToExit as runToExitOf,
 } from '@shipshape/testkit';
 
 const mainScript = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const [rabbitUp, postgresUp] = await Promise.all([rabbitMqAvailable(), postgresAvailable()]);
 
-function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [mainScript], { env: { PATH: process.env.PATH ?? '', ...env } });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
+const runToExit = (env: Record<string, string | undefined>) => runToExitOf(mainScript, env);
 
 describe('billing process', () => {
   it('exits 1 naming every missing or invalid variable', async () => {

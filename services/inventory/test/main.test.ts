@@ -15,20 +15,12 @@ import {
   waitFor,
   type ServiceProcess,
   type TestDatabase,
+  runToExit as runToExitOf,
 } from '@shipshape/testkit';
 
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 
-/** Runs the entry point to its exit and answers the exit code and everything it printed. */
-function runToExit(env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, stdio: 'pipe' });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
+const runToExit = (env: Record<string, string | undefined>) => runToExitOf(script, env);
 
 describe('inventory entry point: configuration', () => {
   it('exits 1 naming DATABASE_URL when it is missing', async () => {
