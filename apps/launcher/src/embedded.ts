@@ -67,7 +67,7 @@ const api = localEnvironment(services[0]!, ports, config.HOST).GATEWAY_URL;
 process.stderr.write(
   [
     '',
-    'Shipshape is running (embedded mode: one process, PGlite, embedded queue)',
+    'Shipshape is running (embedded mode: one process, PGlite, embedded queue and vote log)',
     ...services.flatMap((entry) =>
       entry.paths.length > 0 ? [`  ${entry.name.padEnd(14)} ${entry.paths.map((p) => `${api}${p}`).join(', ')}`] : [],
     ),
