@@ -8,7 +8,13 @@ const stack = inject('stack');
 const work = await mkdtemp(path.join(tmpdir(), 'shipshape-env-'));
 afterAll(() => rm(work, { recursive: true, force: true }));
 
-const secretKeys = ['INVENTORY_DB_PASSWORD', 'BILLING_DB_PASSWORD', 'RABBITMQ_PASSWORD'];
+const secretKeys = [
+  'INVENTORY_DB_PASSWORD',
+  'BILLING_DB_PASSWORD',
+  'VOTES_DB_PASSWORD',
+  'RABBITMQ_PASSWORD',
+  'REDIS_PASSWORD',
+];
 
 describe('the stack settings (.env)', () => {
   it('scripts/init-env.sh writes every password at random, readable by its owner only, once', async () => {
@@ -30,6 +36,29 @@ describe('the stack settings (.env)', () => {
     const again = await run('sh', ['scripts/init-env.sh', first]);
     expect(again.stderr).toContain('already exists');
     expect(await readFile(first, 'utf8')).toBe(before);
+  });
+
+  it('scripts/init-env.sh adds the settings an older .env lacks, keeping the values it has', async () => {
+    const complete = await readFile(path.join(work, 'first.env'), 'utf8');
+    const older = path.join(work, 'older.env');
+    // A .env written before the voting services: no votes database, no Redis.
+    const before = complete.replace(/^(VOTES_DB_USER|VOTES_DB_PASSWORD|REDIS_PASSWORD)=.*\n/gm, '');
+    await writeFile(older, before, { mode: 0o600 });
+    const added = await run('sh', ['scripts/init-env.sh', older]);
+    expect(added.stderr).toContain('added VOTES_DB_USER VOTES_DB_PASSWORD REDIS_PASSWORD');
+    const text = await readFile(older, 'utf8');
+    expect(text.startsWith(before)).toBe(true);
+    const values = parseEnvFile(text);
+    expect(values.get('VOTES_DB_USER')).toBe('votes');
+    expect(values.get('REDIS_PASSWORD')).toMatch(/^[0-9a-f]{48}$/);
+    expect(values.get('VOTES_DB_PASSWORD')).toMatch(/^[0-9a-f]{48}$/);
+    expect(values.get('REDIS_PASSWORD')).not.toBe(parseEnvFile(complete).get('REDIS_PASSWORD'));
+    const example = parseEnvFile(await readFile(path.join(repoRoot, '.env.example'), 'utf8'));
+    expect([...values.keys()].sort()).toEqual([...example.keys()].sort());
+
+    const again = await run('sh', ['scripts/init-env.sh', older]);
+    expect(again.stderr).toContain('already exists; left unchanged');
+    expect(await readFile(older, 'utf8')).toBe(text);
   });
 
   it('docker-compose.yml builds the version of package.json', async () => {
