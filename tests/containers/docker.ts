@@ -8,8 +8,20 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 /** Services of docker-compose.yml, and the ones whose images this repository builds. */
-export const services = ['gateway', 'inventory', 'billing', 'inventory-db', 'billing-db', 'rabbit-queue'] as const;
-export const builtServices = ['gateway', 'inventory', 'billing'] as const;
+export const services = [
+  'gateway',
+  'inventory',
+  'billing',
+  'vote',
+  'worker',
+  'result',
+  'inventory-db',
+  'billing-db',
+  'votes-db',
+  'rabbit-queue',
+  'redis',
+] as const;
+export const builtServices = ['gateway', 'inventory', 'billing', 'vote', 'worker', 'result'] as const;
 export type ServiceName = (typeof services)[number];
 
 /** What the global setup hands to every test file (vitest `provide`/`inject`). */
@@ -81,7 +93,11 @@ export function docker(args: string[], options?: RunOptions): Promise<RunResult>
   return run('docker', args, options);
 }
 
-/** The environment compose runs with: BuildKit on (cache mounts), and the test's own port. */
+/**
+ * The environment compose runs with: BuildKit on (cache mounts), and the test's own port. Every request
+ * of the tests comes from one address (the host's end of the bridge), and the voting test alone sends
+ * more than the default 1,000 a minute: the gateway's limit is raised, not turned off.
+ */
 export function composeEnv(stack: Pick<StackInfo, 'gatewayPort'>): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -89,6 +105,7 @@ export function composeEnv(stack: Pick<StackInfo, 'gatewayPort'>): NodeJS.Proces
     COMPOSE_DOCKER_CLI_BUILD: '1',
     GATEWAY_PORT: String(stack.gatewayPort),
     PUBLISH_ADDRESS: '127.0.0.1',
+    RATE_LIMIT_MAX: '100000',
   };
 }
 
@@ -148,8 +165,17 @@ export async function inspect<T = Record<string, unknown>>(ids: string[]): Promi
 
 export interface ContainerState {
   Name: string;
-  Config: { User: string; Labels: Record<string, string> };
-  State: { Status: string; Health?: { Status: string; Log?: { Output: string }[] } };
+  Args: string[];
+  RestartCount: number;
+  Config: {
+    User: string;
+    Labels: Record<string, string>;
+    Cmd: string[] | null;
+    Entrypoint: string[] | null;
+    Healthcheck?: { Test: string[] };
+  };
+  State: { Status: string; ExitCode: number; Health?: { Status: string; Log?: { Output: string }[] } };
+  Mounts: { Type: string; Name?: string; Destination: string }[];
   HostConfig: { ReadonlyRootfs: boolean; CapDrop: string[] | null; SecurityOpt: string[] | null; Memory: number };
   NetworkSettings: {
     Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
@@ -180,6 +206,24 @@ export async function waitForHealthy(
   }
   const laggards = [...status].filter(([, s]) => s !== 'healthy').map(([name, s]) => `${name}: ${s}`);
   throw new Error(`stack ${stack.project} not healthy after ${timeoutMs / 1000}s (${laggards.join(', ')})`);
+}
+
+/**
+ * Runs `redis-cli ARGS…` inside the stack's Redis container, authenticated by the password the container
+ * has in its environment (REDISCLI_AUTH: the password stays off every command line). Answers the raw
+ * replies, one line each (an empty string is an empty line), without the last newline.
+ */
+export async function redisCli(stack: Pick<StackInfo, 'project'>, args: string[]): Promise<string> {
+  const { stdout } = await docker([
+    'exec',
+    await containerId(stack, 'redis'),
+    'sh',
+    '-c',
+    'REDISCLI_AUTH="$REDIS_PASSWORD" exec redis-cli --no-auth-warning --raw "$@"',
+    'redis-cli',
+    ...args,
+  ]);
+  return stdout.replace(/\n$/, '');
 }
 
 export function sleep(ms: number): Promise<void> {
