@@ -27,6 +27,11 @@ export class NotFoundError extends AppError {
   readonly statusCode = 404;
 }
 
+/** The client accepts none of the media types the route produces (406). */
+export class NotAcceptableError extends AppError {
+  readonly statusCode = 406;
+}
+
 export class ConflictError extends AppError {
   readonly statusCode = 409;
 }

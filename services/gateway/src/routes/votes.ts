@@ -1,6 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
 import {
-  errorResponseSchema,
   newVoterId,
   pollSchema,
   RESULTS_EVENT,
@@ -114,7 +113,6 @@ export async function registerVoteRoutes(app: AppServer, options: VoteRouteOptio
           200: z.string().describe('`text/event-stream`; each event’s data is a `Results`'),
           429: clientErrors[429],
           ...upstreamErrors,
-          406: errorResponseSchema.describe('The client does not accept text/event-stream'),
         },
       },
     },
