@@ -14,26 +14,43 @@ import { formatCount } from './progress.mjs';
  * list ask for the same movie at the same moment, and a service that merges identical lookups would
  * look better than it is (seen here: five requests per distinct id). With a list, each connection is
  * therefore an autocannon instance of its own that starts at a different place in the list.
+ *
+ * `perConnection` (instead of `requests`) gives each connection options of its own, as a list with
+ * one entry per connection: its `requests`, `headers` (a voter's cookie, say) and, with `amount`, its
+ * own `amount` (then `amount` is the sum, for the progress line). Each is an autocannon instance of
+ * one connection, so no two connections share a request list.
  */
-export async function runLoad({ label, phase, progress, onSuccess, durationSeconds, amount, requests, ...options }) {
-  const connections = options.connections ?? 10;
+export async function runLoad({
+  label,
+  phase,
+  progress,
+  onSuccess,
+  durationSeconds,
+  amount,
+  requests,
+  perConnection,
+  ...options
+}) {
+  const connections = perConnection?.length ?? options.connections ?? 10;
   const spread = requests && requests.length > 1 && connections > 1 && !amount;
-  const shares = spread
-    ? Array.from({ length: connections }, (_, index) => ({
-        connections: 1,
-        requests: rotate(requests, Math.floor((index * requests.length) / connections)),
-      }))
-    : [{ connections, requests }];
+  const shares = perConnection
+    ? perConnection.map((share) => ({ ...share, connections: 1 }))
+    : spread
+      ? Array.from({ length: connections }, (_, index) => ({
+          connections: 1,
+          requests: rotate(requests, Math.floor((index * requests.length) / connections)),
+        }))
+      : [{ connections, requests }];
 
   const latencies = new LatencyHistogram();
   let answeredThisSecond = 0;
-  const instances = shares.map((share) => {
+  const instances = shares.map(({ amount: shareAmount, ...share }) => {
     const instance = autocannon({
       pipelining: 1,
       timeout: 10,
       ...options,
       ...share,
-      ...(amount ? { amount } : { duration: durationSeconds }),
+      ...(shareAmount || amount ? { amount: shareAmount ?? amount } : { duration: durationSeconds }),
     });
     instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
       answeredThisSecond += 1;

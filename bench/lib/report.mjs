@@ -28,7 +28,8 @@ export function toEntries(results) {
     perSecond: round(perSecond, 1),
     p50Ms: round(p50Ms, 2),
     p99Ms: round(p99Ms, 2),
-    ratio: ceiling?.perSecond ? round(perSecond / ceiling.perSecond, 3) : null,
+    // A scenario that measures a latency (results.fanout) has no rate, so no ratio.
+    ratio: ceiling?.perSecond && perSecond != null ? round(perSecond / ceiling.perSecond, 3) : null,
     ...Object.fromEntries(
       Object.entries(rest).map(([key, value]) => [key, typeof value === 'number' ? round(value, 2) : value]),
     ),
@@ -74,14 +75,28 @@ export async function writeResults(report, now = new Date()) {
   return { latest, dated };
 }
 
-/** CPU µs per request (or order) by process, for the scenarios that have it; '' when none has. */
+/**
+ * CPU µs per unit of work by process (request, order, vote, or for results.fanout each event a client
+ * received), for the scenarios that have it; '' when none has.
+ */
 export function formatCpuTable(entries) {
-  const perUnit = (entry) => entry.cpuMicrosPerRequest ?? entry.cpuMicrosPerOrder;
+  const perUnit = (entry) =>
+    entry.cpuMicrosPerRequest ?? entry.cpuMicrosPerOrder ?? entry.cpuMicrosPerVote ?? entry.cpuMicrosPerDelivery;
   const measured = entries.filter(perUnit);
   if (!measured.length) return '';
-  const groups = ['loadGenerator', 'ceilingServer', 'gateway', 'inventory', 'billing', 'postgres', 'rabbitmq'].filter(
-    (group) => measured.some((entry) => perUnit(entry)[group]),
-  );
+  const groups = [
+    'loadGenerator',
+    'ceilingServer',
+    'gateway',
+    'inventory',
+    'billing',
+    'vote',
+    'worker',
+    'result',
+    'postgres',
+    'rabbitmq',
+    'redis',
+  ].filter((group) => measured.some((entry) => perUnit(entry)[group]));
   const rows = [
     ['CPU µs per unit', ...groups, 'total'],
     ...measured.map((entry) => {
