@@ -12,7 +12,14 @@ import { seedMovies } from './lib/fixtures.mjs';
 import { createProgress } from './lib/progress.mjs';
 import { describeMachine, formatCpuTable, formatTable, toEntries, writeResults } from './lib/report.mjs';
 import { scenarios } from './lib/scenarios.mjs';
-import { createOrderCounter, createQueueDepth, startNativeStack, targetStack } from './lib/stack.mjs';
+import {
+  createOrderCounter,
+  createQueueDepth,
+  createVoteBacklog,
+  startNativeStack,
+  targetStack,
+} from './lib/stack.mjs';
+import { readPoll } from './lib/votes.mjs';
 
 const usage = `Usage: npm run bench -- [options]
 
@@ -25,6 +32,9 @@ const usage = `Usage: npm run bench -- [options]
                        (the ceiling always runs, before each of them: every ratio needs it)
   --movies <n>         movies seeded for movies.get and movies.search (default 1000)
   --orders <n>         orders posted by orders.e2e (default 20000)
+  --votes <n>          votes (each of a new voter) posted by votes.e2e (default 20000)
+  --stream-clients <n> clients on the results stream in results.fanout (default 1000)
+  --fanout-votes <n>   votes cast one after another in results.fanout, each timed (default 20)
   --target <url>       use an already running stack (e.g. http://localhost:3000 from compose) instead
                        of starting the native one; movies are seeded through its API and removed after
   --billing-db <url>   with --target: count stored orders in this database instead of GET /api/orders
@@ -48,6 +58,9 @@ function parseOptions(argv) {
       only: { type: 'string' },
       movies: { type: 'string', default: '1000' },
       orders: { type: 'string', default: '20000' },
+      votes: { type: 'string', default: '20000' },
+      'stream-clients': { type: 'string', default: '1000' },
+      'fanout-votes': { type: 'string', default: '20' },
       target: { type: 'string' },
       'billing-db': { type: 'string' },
       profile: { type: 'string' },
@@ -81,6 +94,9 @@ function parseOptions(argv) {
     rounds: Math.floor(number('rounds', 1)),
     movies: Math.floor(number('movies', 1)),
     orders: Math.floor(number('orders', 1)),
+    votes: Math.floor(number('votes', 1)),
+    streamClients: Math.floor(number('stream-clients', 1)),
+    fanoutVotes: Math.floor(number('fanout-votes', 1)),
     only: only ? new Set(['ceiling', ...only]) : new Set(known),
     target: values.target,
     billingDatabaseUrl: values['billing-db'],
@@ -134,10 +150,15 @@ async function main() {
         );
         if (health !== '200') throw new Error(`${ctx.stack.gatewayUrl}/health did not answer 200 (${health})`);
       } else {
-        progress.update('  starting inventory, billing and gateway against PostgreSQL and RabbitMQ');
+        progress.update(
+          '  starting inventory, billing, vote, worker, result and gateway against PostgreSQL, RabbitMQ and Redis',
+        );
         ctx.stack = await startNativeStack({ profileDir: options.profile, progress });
         cleanups.push(['native stack (processes, databases, queue)', ctx.stack.stop]);
-        progress.log(`native stack up: gateway ${ctx.stack.gatewayUrl}, queue ${ctx.stack.queueName}`);
+        progress.log(
+          `native stack up: gateway ${ctx.stack.gatewayUrl}, queue ${ctx.stack.queueName}, ` +
+            `vote stream ${ctx.stack.voteStream} on ${ctx.stack.redisUrl}`,
+        );
       }
       available.set('gateway', true);
     } catch (error) {
@@ -181,6 +202,18 @@ async function main() {
     }
   }
 
+  if (needs.has('poll') && available.get('gateway') === true) {
+    try {
+      if (ctx.stack.votingUnavailable) throw new Error(ctx.stack.votingUnavailable);
+      ctx.poll = await readPoll(ctx.stack.gatewayUrl);
+      ctx.voteBacklog = await createVoteBacklog(ctx.stack);
+      cleanups.push(['vote stream connection', ctx.voteBacklog.close]);
+      available.set('poll', true);
+    } catch (error) {
+      available.set('poll', `no voting API: ${error.message}`);
+    }
+  }
+
   // CPU per request by process: only where the processes are ours to see (native mode).
   ctx.cpu = createCpuAccounting({
     services: { ceilingServer: ceiling.pid, ...ctx.stack?.pids },
@@ -194,7 +227,11 @@ async function main() {
   // 33,800 requests/s), far more than the scenarios, so one ceiling run per round made the ratios swing.
   const ceilingScenario = selected.find(({ name }) => name === 'ceiling');
   const measured = selected.filter((scenario) => scenario !== ceilingScenario);
-  const plan = measured.length ? measured.flatMap((scenario) => [ceilingScenario, scenario]) : [ceilingScenario];
+  // A scenario without a ratio (results.fanout, a latency) needs no ceiling run of its own.
+  const plan = measured.length
+    ? measured.flatMap((scenario) => (scenario.ratio === false ? [scenario] : [ceilingScenario, scenario]))
+    : [ceilingScenario];
+  if (!plan.includes(ceilingScenario)) plan.unshift(ceilingScenario);
   rounds: for (let round = 1; round <= options.rounds; round++) {
     if (options.rounds > 1) progress.log(`round ${round} of ${options.rounds}`);
     for (const scenario of plan) {
@@ -208,8 +245,12 @@ async function main() {
       try {
         const result = await scenario.run({ ...ctx, scenario });
         runs.get(scenario.name).push({ name: scenario.name, unit: scenario.unit, ...result });
+        const rate =
+          result.perSecond == null
+            ? ''.padStart(8 + scenario.unit.length + 3)
+            : `${Math.round(result.perSecond).toLocaleString('en-US').padStart(8)} ${scenario.unit}/s`;
         progress.log(
-          `  ${scenario.name.padEnd(14)} ${Math.round(result.perSecond).toLocaleString('en-US').padStart(8)} ${scenario.unit}/s` +
+          `  ${scenario.name.padEnd(14)} ${rate}` +
             `  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms${result.notes ? `  (${result.notes})` : ''}`,
         );
       } catch (error) {
@@ -236,6 +277,9 @@ async function main() {
       rounds: options.rounds,
       movies: options.movies,
       orders: options.orders,
+      votes: options.votes,
+      streamClients: options.streamClients,
+      fanoutVotes: options.fanoutVotes,
     },
     date: new Date().toISOString(),
     scenarios: entries,
@@ -250,6 +294,8 @@ async function main() {
   for (const [name, goal] of [
     ['movies.get', 0.2],
     ['orders.e2e', 0.1],
+    ['votes.accept', 0.2],
+    ['votes.e2e', 0.15],
   ]) {
     const ratio = entries.find((entry) => entry.name === name)?.ratio;
     if (ratio != null)
@@ -264,17 +310,20 @@ async function main() {
 /**
  * With several runs (rounds, and the ceiling before every scenario), a scenario reports its median run
  * (by perSecond) as measured, with every run's perSecond beside it; failures from any run stay in the notes.
+ * A scenario without a rate (results.fanout) reports its median run by p50, and lists every run's p50.
  */
 function medianRun(list) {
   if (list.length === 1) return list[0];
-  const sorted = [...list].sort((a, b) => a.perSecond - b.perSecond);
+  const byLatency = list.every((run) => run.perSecond == null);
+  const key = (run) => (byLatency ? (run.p50Ms ?? Infinity) : run.perSecond);
+  const sorted = [...list].sort((a, b) => key(a) - key(b));
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
   const notes = [...new Set(list.map((run) => run.notes).filter(Boolean))].join('; ');
   return {
     ...median,
     non2xx: list.reduce((sum, run) => sum + (run.non2xx ?? 0), 0),
     errors: list.reduce((sum, run) => sum + (run.errors ?? 0), 0),
-    rounds: list.map((run) => Math.round(run.perSecond)),
+    rounds: list.map((run) => (byLatency ? run.p50Ms : Math.round(run.perSecond))),
     notes,
   };
 }

@@ -3,6 +3,7 @@ import { perUnit } from './cpu.mjs';
 import { orderBody } from './fixtures.mjs';
 import { describeFailures, runLoad } from './load.mjs';
 import { formatCount } from './progress.mjs';
+import { measureResultsFanout, measureVotesEndToEnd, votersPerConnection } from './votes.mjs';
 
 const jsonHeaders = { 'content-type': 'application/json' };
 
@@ -67,6 +68,36 @@ export const scenarios = [
     needs: ['gateway', 'orderCounter'],
     run: measureOrdersEndToEnd,
   },
+  {
+    name: 'votes.accept',
+    unit: 'votes',
+    description: 'POST /api/votes answered 202 (fsynced in Redis) per second, each connection a voter',
+    involves: ['loadGenerator', 'gateway', 'vote', 'redis', 'worker', 'result', 'postgres'],
+    needs: ['gateway', 'poll'],
+    run: (ctx) =>
+      measureHttp(ctx, 'votes.accept', {
+        url: ctx.stack.gatewayUrl,
+        perConnection: () => votersPerConnection(ctx.options.connections, ctx.poll.optionIds),
+      }),
+  },
+  {
+    name: 'votes.e2e',
+    unit: 'votes',
+    description: 'N votes of N voters posted, until GET /api/results counts all: votes per second',
+    involves: ['loadGenerator', 'gateway', 'vote', 'redis', 'worker', 'result', 'postgres'],
+    needs: ['gateway', 'poll'],
+    run: measureVotesEndToEnd,
+  },
+  {
+    name: 'results.fanout',
+    unit: 'events',
+    description: 'clients on GET /api/results/stream; a vote: ms from its 202 until every client has it',
+    // A latency, not a rate: no ratio, so no ceiling run before it.
+    ratio: false,
+    involves: ['loadGenerator', 'gateway', 'vote', 'redis', 'worker', 'result', 'postgres'],
+    needs: ['gateway', 'poll'],
+    run: measureResultsFanout,
+  },
 ];
 
 /** GET requests for autocannon, built once; each connection walks the list from its own place in it (load.mjs). */
@@ -75,11 +106,17 @@ function getRequests(paths) {
 }
 
 /** Warm-up, then the measured run; both through autocannon in this process. */
-async function measureHttp(ctx, label, { requests, ...load }) {
+async function measureHttp(ctx, label, { requests, perConnection, ...load }) {
   const { options, progress } = ctx;
   const common = { label, progress, connections: options.connections, ...load };
   if (options.warmup > 0) {
-    await runLoad({ ...common, phase: 'warm-up', durationSeconds: options.warmup, requests: requests?.() });
+    await runLoad({
+      ...common,
+      phase: 'warm-up',
+      durationSeconds: options.warmup,
+      requests: requests?.(),
+      perConnection: perConnection?.(),
+    });
   }
   await ctx.cpu.start();
   const run = await runLoad({
@@ -87,6 +124,7 @@ async function measureHttp(ctx, label, { requests, ...load }) {
     phase: 'measuring',
     durationSeconds: options.duration,
     requests: requests?.(),
+    perConnection: perConnection?.(),
   });
   const cpuSeconds = await ctx.cpu.stop(ctx.scenario.involves);
   return {
