@@ -3,15 +3,10 @@
  * PGlite, embedded queue) and once against the real PostgreSQL and RabbitMQ (a process per service).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresAvailable, rabbitMqAvailable, redisAvailable, waitFor } from '@shipshape/testkit';
-import { request, startEmbeddedStack, startNativeStack, storedOrderCount, type Stack } from './stack.js';
+import { waitFor } from '@shipshape/testkit';
+import { request, stackModes, storedOrderCount, type Stack } from './stack.js';
 
-const realServers = (await postgresAvailable()) && (await rabbitMqAvailable()) && (await redisAvailable());
-
-const modes: Array<[string, () => Promise<Stack>, boolean]> = [
-  ['embedded mode', startEmbeddedStack, true],
-  ['real servers', () => startNativeStack(), realServers],
-];
+const modes = await stackModes();
 
 describe.each(modes)('whole system through the gateway (%s)', (_mode, start, enabled) => {
   let stack: Stack;

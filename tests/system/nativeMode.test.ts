@@ -5,20 +5,10 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  deleteQueues,
-  deleteRedisKeys,
-  getFreePort,
-  postgresAvailable,
-  rabbitMqAvailable,
-  redisAvailable,
-  testServers,
-  uniqueName,
-  waitFor,
-} from '@shipshape/testkit';
-import { anyMetricsPorts, request, scripts, storedOrderCount } from './stack.js';
+import { deleteQueues, deleteRedisKeys, getFreePort, testServers, uniqueName, waitFor } from '@shipshape/testkit';
+import { anyMetricsPorts, request, scripts, storedOrderCount, realServersAvailable } from './stack.js';
 
-const realServers = (await postgresAvailable()) && (await rabbitMqAvailable()) && (await redisAvailable());
+const realServers = await realServersAvailable();
 
 describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
   const databases = [

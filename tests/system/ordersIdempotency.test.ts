@@ -5,18 +5,10 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  postgresAvailable,
-  rabbitMqAvailable,
-  redisAvailable,
-  startTcpProxy,
-  testServers,
-  waitFor,
-  type TcpProxy,
-} from '@shipshape/testkit';
-import { request, startNativeStack, type NativeStack } from './stack.js';
+import { startTcpProxy, testServers, waitFor, type TcpProxy } from '@shipshape/testkit';
+import { request, startNativeStack, type NativeStack, realServersAvailable } from './stack.js';
 
-const realServers = (await postgresAvailable()) && (await rabbitMqAvailable()) && (await redisAvailable());
+const realServers = await realServersAvailable();
 
 async function rowsFor(databaseUrl: string, messageId: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });

@@ -5,18 +5,18 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTcpProxy, testServers, waitFor, type TcpProxy } from '@shipshape/testkit';
 import {
-  postgresAvailable,
-  rabbitMqAvailable,
-  redisAvailable,
-  startTcpProxy,
-  testServers,
-  waitFor,
-  type TcpProxy,
-} from '@shipshape/testkit';
-import { listAllOrders, postOrders, request, startNativeStack, storedOrderCount, type NativeStack } from './stack.js';
+  listAllOrders,
+  postOrders,
+  request,
+  startNativeStack,
+  storedOrderCount,
+  type NativeStack,
+  realServersAvailable,
+} from './stack.js';
 
-const realServers = (await postgresAvailable()) && (await rabbitMqAvailable()) && (await redisAvailable());
+const realServers = await realServersAvailable();
 
 async function countStoredRows(databaseUrl: string): Promise<{ rows: number; distinct: number }> {
   const client = new pg.Client({ connectionString: databaseUrl });

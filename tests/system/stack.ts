@@ -7,6 +7,9 @@ import {
   deleteQueues,
   deleteRedisKeys,
   getFreePort,
+  postgresAvailable,
+  rabbitMqAvailable,
+  redisAvailable,
   startNodeProcess,
   testServers,
   uniqueName,
@@ -205,6 +208,19 @@ export async function startEmbeddedStack(): Promise<EmbeddedStack> {
     },
   };
   return stack;
+}
+
+/** Whether this machine's PostgreSQL, RabbitMQ and Redis all answer (a native stack needs the three). */
+export async function realServersAvailable(): Promise<boolean> {
+  return (await postgresAvailable()) && (await rabbitMqAvailable()) && (await redisAvailable());
+}
+
+/** The two ways a whole-system suite runs: `describe.each(await stackModes())`. */
+export async function stackModes(): Promise<Array<[string, () => Promise<Stack>, boolean]>> {
+  return [
+    ['embedded mode', startEmbeddedStack, true],
+    ['real servers', () => startNativeStack(), await realServersAvailable()],
+  ];
 }
 
 export interface JsonResponse<T = unknown> {

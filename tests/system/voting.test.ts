@@ -3,16 +3,11 @@
  * process, the vote log in PGlite) and against the real Redis and PostgreSQL (a process per service).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresAvailable, rabbitMqAvailable, redisAvailable, waitFor } from '@shipshape/testkit';
-import { request, startEmbeddedStack, startNativeStack, type Stack } from './stack.js';
+import { waitFor } from '@shipshape/testkit';
+import { request, stackModes, type Stack } from './stack.js';
 import { countsOf, issuedVoterId, openResultsStream, results, Voter } from './votes.js';
 
-const realServers = (await postgresAvailable()) && (await rabbitMqAvailable()) && (await redisAvailable());
-
-const modes: Array<[string, () => Promise<Stack>, boolean]> = [
-  ['embedded mode', startEmbeddedStack, true],
-  ['real servers', () => startNativeStack(), realServers],
-];
+const modes = await stackModes();
 
 describe.each(modes)('voting through the gateway (%s)', (_mode, start, enabled) => {
   let stack: Stack;

@@ -7,9 +7,6 @@ import pg from 'pg';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  postgresAvailable,
-  rabbitMqAvailable,
-  redisAvailable,
   startOwnRedisServer,
   startTcpProxy,
   testServers,
@@ -17,10 +14,10 @@ import {
   type OwnRedisServer,
   type TcpProxy,
 } from '@shipshape/testkit';
-import { ManagedProcess, scripts, startNativeStack, type NativeStack } from './stack.js';
+import { ManagedProcess, scripts, startNativeStack, type NativeStack, realServersAvailable } from './stack.js';
 import { expectedCounts, results, Voter } from './votes.js';
 
-const realServers = (await postgresAvailable()) && (await rabbitMqAvailable()) && (await redisAvailable());
+const realServers = await realServersAvailable();
 const OPTIONS = ['a', 'b'];
 /** A worker that died holds its votes this long before another worker (or its next life) takes them over. */
 const workerEnv = { WORKER_CLAIM_IDLE_MS: '1000', WORKER_CLAIM_INTERVAL_MS: '250' };
