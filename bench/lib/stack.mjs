@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import amqp from 'amqplib';
@@ -72,24 +73,43 @@ export async function startNativeStack({ profileDir, progress } = {}) {
         profileEnv.BENCH_PROFILE_DIR = dir;
         profileEnv.NODE_OPTIONS = `--import=${pathToFileURL(path.join(root, 'bench/lib/cpu-profile-preload.mjs')).href}`;
       }
-      const child = await startNodeProcess(
-        script(service),
-        {
-          ...env,
-          PORT: String(ports[service]),
-          METRICS_PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'warn',
-          ...profileEnv,
-        },
-        `${url(service)}/health`,
-        60_000,
-      );
-      cleanups.push(async () => {
-        const code = await child.stop();
-        if (code) progress?.log(`${service} exited with ${code}:\n${child.output().slice(-2_000)}`);
-      });
-      return child;
+      // A port from getFreePort is free when it is handed out, not when the service listens: another
+      // process's connection or port-0 listener (this stack's metrics, other test runs) may take it
+      // meanwhile. Then the service exits with EADDRINUSE, and its health check may even have been
+      // answered by whoever took the port; so the port must be seen to be the child's own.
+      for (let attempt = 1; ; attempt++) {
+        if (attempt > 1) ports[service] = await getFreePort();
+        let child;
+        try {
+          child = await startNodeProcess(
+            script(service),
+            {
+              ...env,
+              PORT: String(ports[service]),
+              METRICS_PORT: '0',
+              HOST: '127.0.0.1',
+              LOG_LEVEL: 'warn',
+              ...profileEnv,
+            },
+            `${url(service)}/health`,
+            60_000,
+          );
+        } catch (error) {
+          if (attempt < 3 && String(error.message).includes('EADDRINUSE')) continue;
+          throw error;
+        }
+        const owned = await ownsPort(child, ports[service]);
+        if (!owned) {
+          await child.kill();
+          if (attempt < 3) continue;
+          throw new Error(`${service} did not get port ${ports[service]}:\n${child.output().slice(-2_000)}`);
+        }
+        cleanups.push(async () => {
+          const code = await child.stop();
+          if (code) progress?.log(`${service} exited with ${code}:\n${child.output().slice(-2_000)}`);
+        });
+        return child;
+      }
     };
 
     const [inventory, billing, vote, worker, result] = await Promise.all([
@@ -248,4 +268,36 @@ export async function createVoteBacklog(stack) {
     backlog: () => client.command('XLEN', stack.voteStream),
     close: async () => client.close(),
   };
+}
+
+/**
+ * Whether `child` listens on `port` itself (Linux: a listening socket on that port among its file
+ * descriptors), waiting while it starts; false once it has exited. Elsewhere: whether it is still
+ * running half a second after its health check answered.
+ */
+async function ownsPort({ child }, port, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    if (process.platform !== 'linux') {
+      await sleep(500);
+      return child.exitCode === null && child.signalCode === null;
+    }
+    const listening = new Set(); // socket inodes in state LISTEN (0A) on the port
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      const text = await readFile(table, 'utf8').catch(() => '');
+      for (const line of text.split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        if (fields.length > 9 && fields[1].endsWith(hexPort) && fields[3] === '0A') listening.add(fields[9]);
+      }
+    }
+    const descriptors = await readdir(`/proc/${child.pid}/fd`).catch(() => []);
+    for (const descriptor of descriptors) {
+      const target = await readlink(`/proc/${child.pid}/fd/${descriptor}`).catch(() => '');
+      if (listening.has(/^socket:\[(\d+)\]$/.exec(target)?.[1])) return true;
+    }
+    await sleep(50);
+  }
+  return false;
 }
