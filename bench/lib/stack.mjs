@@ -95,12 +95,17 @@ export async function startNativeStack({ profileDir, progress } = {}) {
             60_000,
           );
         } catch (error) {
-          if (attempt < 3 && String(error.message).includes('EADDRINUSE')) continue;
+          if (attempt < 3 && String(error.message).includes('EADDRINUSE')) {
+            progress?.log(`${service}: port ${ports[service]} was taken (EADDRINUSE); starting it on another`);
+            continue;
+          }
           throw error;
         }
         const owned = await ownsPort(child, ports[service]);
         if (!owned) {
           await child.kill();
+          const why = child.output().includes('EADDRINUSE') ? 'EADDRINUSE' : 'not listening on it';
+          progress?.log(`${service}: port ${ports[service]} is not its own (${why}); starting it on another`);
           if (attempt < 3) continue;
           throw new Error(`${service} did not get port ${ports[service]}:\n${child.output().slice(-2_000)}`);
         }
