@@ -188,6 +188,31 @@ export function voteCastSchemaFor(optionIds: readonly string[]) {
   return voteRequestSchemaFor(optionIds).extend({ voterId: voterIdSchema });
 }
 
+/**
+ * The gateway's batched votes: the `POST /api/votes` of one event-loop turn go to the vote service as
+ * one `POST /internal/votes`, as the movie lookups do (docs/decisions/0003-request-collapser.md).
+ * The gateway has checked each item's shape; the vote service checks each option and answers one item
+ * per vote, in order, each the status and body `POST /votes` would have given.
+ */
+export const VOTE_BATCH_PATH = '/internal/votes';
+export const MAX_VOTE_BATCH = 100;
+
+export const voteBatchRequestSchema = z
+  .array(z.object({ voterId: z.string(), option: z.string(), requestId: z.string().max(128).optional() }))
+  .min(1)
+  .max(MAX_VOTE_BATCH);
+
+export const voteBatchAnswerSchema = z.array(
+  z.object({
+    status: z.number().int(),
+    body: z.unknown(),
+    /** Seconds, with a 503. */
+    retryAfter: z.number().int().positive().optional(),
+  }),
+);
+
+export type VoteBatchAnswer = z.infer<typeof voteBatchAnswerSchema>;
+
 /** Answered with 202 once the vote is durable; `id` is the vote's entry in the vote log. */
 export const voteAcceptedSchema = z
   .object({ message: z.string(), id: z.string(), option: z.string() })

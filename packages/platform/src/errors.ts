@@ -23,6 +23,12 @@ export class ValidationError extends AppError {
   readonly statusCode = 400;
 }
 
+/** The one wording of a 400 for what did not fit a schema: "Invalid request: body.option: …". */
+export function invalidRequest(details: ErrorDetail[]): ValidationError {
+  const described = details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ');
+  return new ValidationError(`Invalid request: ${described}`, details);
+}
+
 export class NotFoundError extends AppError {
   readonly statusCode = 404;
 }

@@ -12,6 +12,7 @@ import type { BaseServiceConfig } from './config.js';
 import {
   AppError,
   GatewayTimeoutError,
+  invalidRequest,
   messageOf,
   ServiceUnavailableError,
   type ErrorBody,
@@ -154,7 +155,7 @@ export function createServer(options: ServerOptions) {
         if (keys.length > 0) segments.push(keys.join(','));
         return { path: [error.validationContext, ...segments].filter(Boolean).join('.'), message: v.message ?? '' };
       });
-      return sendError(reply, 400, { error: `Invalid request: ${describe(details)}`, details });
+      return sendError(reply, 400, { error: invalidRequest(details).message, details });
     }
     if (error instanceof AppError) {
       if (error instanceof ServiceUnavailableError) {
@@ -288,10 +289,6 @@ const STATUS_TEXT: Record<number, string> = {
 
 function sendError(reply: FastifyReply, status: number, body: ErrorBody) {
   return reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
-}
-
-function describe(details: ErrorDetail[]): string {
-  return details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ');
 }
 
 /** Fastify's own client errors, reworded where its message would not tell a caller what to fix. */

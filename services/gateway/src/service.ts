@@ -19,6 +19,7 @@ import { registerMovieRoutes } from './routes/movies.js';
 import { registerOrderRoutes } from './routes/orders.js';
 import { registerVoteRoutes } from './routes/votes.js';
 import { securityHeaders } from './securityHeaders.js';
+import { createVoteBatches } from './voteBatches.js';
 import { createUpstream } from './upstream.js';
 
 export { gatewayConfigSchema, gatewayProcessConfigSchema, type GatewayConfig } from './config.js';
@@ -89,7 +90,13 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
       retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     });
     registerOrderRoutes(app, billing);
-    await registerVoteRoutes(app, { vote, result, resultStream, secureCookie: config.VOTER_COOKIE_SECURE });
+    await registerVoteRoutes(app, {
+      vote,
+      voteBatches: createVoteBatches(vote, logger),
+      result,
+      resultStream,
+      secureCookie: config.VOTER_COOKIE_SECURE,
+    });
     await app.ready();
   } catch (error) {
     await closeAll().catch(() => {});

@@ -39,6 +39,8 @@ export interface Upstream {
    * 504 error when the upstream is down or too slow; any status the upstream answers resolves.
    */
   get(path: string, headers: Record<string, string>): Promise<UpstreamAnswer>;
+  /** POSTs a JSON `body` to `path` for the gateway itself; settles as `get` does. */
+  post(path: string, body: Buffer, headers: Record<string, string>): Promise<UpstreamAnswer>;
   /** Resolves when the upstream answers `GET /health` with a 2xx; for the gateway's `/ready`. */
   check(): Promise<void>;
   /** Waits for in-flight requests, then closes the pool's connections. */
@@ -104,6 +106,14 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       return new Promise((resolve, reject) => {
         pool.dispatch(
           { path, method: 'GET', headers, body: null },
+          new CollectingHandler(resolve, (error) => reject(failure(error))),
+        );
+      });
+    },
+    post(path, body, headers) {
+      return new Promise((resolve, reject) => {
+        pool.dispatch(
+          { path, method: 'POST', headers: { ...headers, 'content-type': JSON_CONTENT_TYPE }, body },
           new CollectingHandler(resolve, (error) => reject(failure(error))),
         );
       });

@@ -18,12 +18,22 @@ describe('voting through the gateway, with stand-in upstreams', () => {
   let closedStreams = 0;
 
   beforeAll(async () => {
+    // Answers the batch route as the vote service does, an item per vote; `refuse` marks an option refused.
     vote = await startUpstream((request, response) => {
       if (request.url === '/health') return void response.end('{"status":"ok"}');
-      response.statusCode = 202;
       response.setHeader('content-type', 'application/json; charset=utf-8');
-      const { option } = JSON.parse(request.body.toString()) as { option: string };
-      response.end(JSON.stringify({ message: 'Vote accepted', id: '1-0', option }));
+      const votes = JSON.parse(request.body.toString()) as Array<{ option: string }>;
+      response.end(
+        JSON.stringify(
+          votes.map(({ option }, n) =>
+            option === 'refuse'
+              ? { status: 400, body: { error: 'Invalid request: body.option: no', details: [] } }
+              : option === 'later'
+                ? { status: 503, body: { error: 'The vote log is unavailable', details: [] }, retryAfter: 2 }
+                : { status: 202, body: { message: 'Vote accepted', id: `1-${n}`, option } },
+          ),
+        ),
+      );
     });
     result = await startUpstream((request, response) => {
       if (request.url === '/health') return void response.end('{"status":"ok"}');
@@ -68,7 +78,10 @@ describe('voting through the gateway, with stand-in upstreams', () => {
     const [cookie] = first.headers.getSetCookie();
     const id = /^voter_id=([A-Za-z0-9_-]{22});/.exec(cookie ?? '')?.[1];
     expect(id).toBeDefined();
-    expect(JSON.parse(vote.received.at(-1)!.body.toString())).toEqual({ voterId: id, option: 'a' });
+    expect(vote.received.at(-1)!.url).toBe('/internal/votes');
+    expect(JSON.parse(vote.received.at(-1)!.body.toString())).toEqual([
+      { voterId: id, option: 'a', requestId: first.headers.get('x-request-id') },
+    ]);
     const second = await post('{"option":"a"}');
     expect(second.headers.getSetCookie()[0]).not.toContain(id!);
   });
@@ -77,7 +90,28 @@ describe('voting through the gateway, with stand-in upstreams', () => {
     const answer = await post('{"option":"b"}', `theme=dark; voter_id=${VOTER}; lang=en`);
     expect(answer.status).toBe(202);
     expect(answer.headers.getSetCookie()).toEqual([]);
-    expect(JSON.parse(vote.received.at(-1)!.body.toString())).toEqual({ voterId: VOTER, option: 'b' });
+    expect(JSON.parse(vote.received.at(-1)!.body.toString())).toMatchObject([{ voterId: VOTER, option: 'b' }]);
+  });
+
+  it('sends the votes of one turn as one request and gives each client its own answer', async () => {
+    const seen = vote.received.length;
+    const options = ['a', 'refuse', 'b', 'later', 'a'];
+    // Started in one turn, as requests that arrive together.
+    const answers = await Promise.all(
+      options.map((option) => gateway.service.app.inject({ method: 'POST', url: '/api/votes', payload: { option } })),
+    );
+    expect(answers.map((answer) => answer.statusCode)).toEqual([202, 400, 202, 503, 202]);
+    expect(answers.map((answer) => answer.json<{ option?: string }>().option)).toEqual([
+      'a',
+      undefined,
+      'b',
+      undefined,
+      'a',
+    ]);
+    expect(answers[3]!.headers['retry-after']).toBe('2');
+    expect(answers[1]!.json()).toEqual({ error: 'Invalid request: body.option: no', details: [] });
+    expect(vote.received.length - seen).toBe(1);
+    expect(JSON.parse(vote.received.at(-1)!.body.toString())).toHaveLength(5);
   });
 
   it('refuses a body the contract does not allow before the vote service sees it', async () => {

@@ -13,10 +13,12 @@ import type { AppServer } from '@shipshape/platform';
 import { z } from 'zod';
 import type { EventStreamProxy } from '../eventStream.js';
 import type { Upstream } from '../upstream.js';
+import type { VoteBatches } from '../voteBatches.js';
 import { bodyErrors, clientErrors, upstreamErrors } from './schemas.js';
 
 export interface VoteRouteOptions {
   vote: Upstream;
+  voteBatches: VoteBatches;
   result: Upstream;
   resultStream: EventStreamProxy;
   /** Adds `Secure` to the voter cookie: set it when clients reach the gateway over HTTPS only. */
@@ -28,11 +30,11 @@ const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 
 /**
  * The voting API. The gateway knows the voter by the `voter_id` cookie, issuing a new random id when
- * there is none (or a malformed one), and sends the vote service `{ voterId, option }`; the option is
- * checked there against the poll. The results stream passes through unbuffered (eventStream.ts).
+ * there is none (or a malformed one), and sends the vote service `{ voterId, option }` (the votes of
+ * one turn together, voteBatches.ts); the option is checked there against the poll. The results stream passes through unbuffered (eventStream.ts).
  */
 export async function registerVoteRoutes(app: AppServer, options: VoteRouteOptions): Promise<void> {
-  const { vote, result, resultStream, secureCookie } = options;
+  const { vote, voteBatches, result, resultStream, secureCookie } = options;
   await app.register(fastifyCookie);
 
   app.get(
@@ -79,8 +81,7 @@ export async function registerVoteRoutes(app: AppServer, options: VoteRouteOptio
           secure: secureCookie,
         });
       }
-      const body = Buffer.from(JSON.stringify({ voterId, option: request.body.option }));
-      vote.forward(request, reply, '/votes', body);
+      voteBatches.cast(request, reply, { voterId, option: request.body.option });
     },
   );
 
