@@ -36,6 +36,9 @@ function newClient(url: string, connectTimeout: number, reconnectDelay: (retries
     // Commands issued while the connection is down fail at once instead of waiting in a queue with
     // no bound; `ready()` below gives a reconnect that is under way its short chance first.
     disableOfflineQueue: true,
+    // No timer of node-redis's own per command (by default an AbortSignal.timeout of 5 s for each,
+    // several % of the vote service's CPU: docs/performance.md): `run` below bounds every call already.
+    commandOptions: { timeout: 0 },
     socket: { connectTimeout, reconnectStrategy: reconnectDelay },
   });
 }

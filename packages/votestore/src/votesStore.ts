@@ -62,20 +62,22 @@ export function createVotesStore(db: Db): VotesStore {
         }
         if (plan.deltas.size > 0) {
           const options = [...plan.deltas.keys()].sort();
-          // Rows first, then the sums: an INSERT of a negative delta would fail the CHECK before its
-          // ON CONFLICT could turn it into an update.
+          // One statement for the counts and the notification. A new row takes the delta, which is
+          // never negative for an option without a row (nobody can leave it); an existing row adds
+          // its delta, looked up again because EXCLUDED holds only what the INSERT proposed (clamped,
+          // so the CHECK holds for it).
           await tx.query(
-            'INSERT INTO vote_counts (option, votes) SELECT unnest($1::text[]), 0 ON CONFLICT (option) DO NOTHING',
-            [options],
-          );
-          await tx.query(
-            `UPDATE vote_counts SET votes = vote_counts.votes + d.delta
-             FROM unnest($1::text[], $2::bigint[]) AS d(option, delta) WHERE vote_counts.option = d.option`,
-            [options, options.map((option) => plan.deltas.get(option))],
+            `WITH deltas AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS d(option, delta)),
+                  notified AS (SELECT pg_notify($3, ''))
+             INSERT INTO vote_counts AS c (option, votes)
+             SELECT option, greatest(delta, 0) FROM deltas, notified
+             ON CONFLICT (option) DO UPDATE
+               SET votes = c.votes + (SELECT delta FROM deltas WHERE deltas.option = EXCLUDED.option)`,
+            [options, options.map((option) => plan.deltas.get(option)), VOTES_CHANGED_CHANNEL],
           );
         }
-        // Sent at commit, and only then: a listener never reads counts that a rollback took back.
-        if (plan.writes.length > 0) await tx.query('SELECT pg_notify($1, $2)', [VOTES_CHANGED_CHANNEL, '']);
+        // NOTIFY is delivered at commit, and only then: a listener never reads counts that a rollback
+        // took back. Votes that change no count (the same option again) notify nobody.
         return { applied: plan.writes.length, stale: plan.stale };
       });
     },
