@@ -3,7 +3,7 @@ import { perUnit } from './cpu.mjs';
 import { orderBody } from './fixtures.mjs';
 import { describeFailures, runLoad } from './load.mjs';
 import { formatCount } from './progress.mjs';
-import { measureResultsFanout, measureVotesEndToEnd, votersPerConnection } from './votes.mjs';
+import { measureResultsFanout, measureVotesEndToEnd, votersPerClient } from './votes.mjs';
 
 const jsonHeaders = { 'content-type': 'application/json' };
 
@@ -77,7 +77,7 @@ export const scenarios = [
     run: (ctx) =>
       measureHttp(ctx, 'votes.accept', {
         url: ctx.stack.gatewayUrl,
-        perConnection: () => votersPerConnection(ctx.options.connections, ctx.poll.optionIds),
+        setupClient: votersPerClient(ctx.poll.optionIds),
       }),
   },
   {
