@@ -12,6 +12,11 @@ export const workerConfigSchema = z.object({
   ...voteOptionsEnv,
   /** Most votes read and stored per database transaction. */
   WORKER_BATCH_SIZE: env.positiveInt(500),
+  /**
+   * After a batch smaller than WORKER_BATCH_SIZE, how long the worker lets votes gather before it reads
+   * again: fewer, larger transactions under load (docs/performance.md), at most this much later.
+   */
+  WORKER_BATCH_WAIT_MS: env.nonNegativeInt(20),
   /** How long a read waits for new votes when there are none. */
   WORKER_BLOCK_MS: env.positiveInt(1_000),
   /** A vote handed to a worker this long ago and not acknowledged is taken over (its worker died). */

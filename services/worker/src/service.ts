@@ -36,6 +36,7 @@ export async function createWorkerService({ config, logger, db, voteLog }: Worke
   const options = {
     consumer: config.WORKER_CONSUMER,
     batchSize: config.WORKER_BATCH_SIZE,
+    batchWaitMs: config.WORKER_BATCH_WAIT_MS,
     blockMs: config.WORKER_BLOCK_MS,
     claimIdleMs: config.WORKER_CLAIM_IDLE_MS,
     claimIntervalMs: config.WORKER_CLAIM_INTERVAL_MS,

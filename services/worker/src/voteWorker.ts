@@ -7,6 +7,8 @@ import type { WorkerMetrics } from './metrics.js';
 export interface VoteWorkerOptions {
   consumer: string;
   batchSize: number;
+  /** After a batch smaller than `batchSize`, how long votes may gather before the next read. */
+  batchWaitMs: number;
   blockMs: number;
   claimIdleMs: number;
   claimIntervalMs: number;
@@ -160,7 +162,11 @@ export function createVoteWorker({ voteLog, votes, logger, metrics, options }: V
         await failed('reading the vote log', error);
         continue;
       }
-      if (entries.length > 0) await handle(entries);
+      if (entries.length === 0) continue;
+      await handle(entries);
+      if (entries.length < options.batchSize && options.batchWaitMs > 0 && !stopping) {
+        await pause(options.batchWaitMs);
+      }
     }
   }
 
