@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { perUnit } from './cpu.mjs';
 import { orderBody } from './fixtures.mjs';
+import { postUntilCounted } from './endToEnd.mjs';
 import { describeFailures, runLoad } from './load.mjs';
 import { formatCount } from './progress.mjs';
 import { measureResultsFanout, measureVotesEndToEnd, votersPerClient } from './votes.mjs';
@@ -165,78 +166,22 @@ async function measureOrdersEndToEnd(ctx) {
   await settle(ctx, label);
   const storedSinceStart = await orderCounter.countFromHere();
 
-  const pollMs = ctx.stack.billingDatabaseUrl ? 50 : 100;
-  const samples = []; // [time, stored since baseline]
-  const acceptedAt = [];
-  let posting = true;
-  let polling = true;
-  let pollError;
-  const poller = (async () => {
-    while (polling) {
-      try {
-        samples.push([Date.now(), await storedSinceStart()]);
-      } catch (error) {
-        pollError = error;
-      }
-      if (!posting && samples.length) {
-        progress.update(
-          `  ${label.padEnd(14)} ${'storing'.padEnd(10)} ${formatCount(samples.at(-1)[1]).padStart(15)} stored`,
-        );
-      }
-      await sleep(pollMs);
-    }
-  })();
-
-  await ctx.cpu.start();
-  const startedAt = Date.now();
-  const run = await runLoad({
-    ...post,
-    phase: 'posting',
-    amount: options.orders,
-    onSuccess: (time) => acceptedAt.push(time),
+  const { accepted, counted, cpuSeconds, pollError, failures, result } = await postUntilCounted(ctx, {
+    label,
+    load: { ...post, amount: options.orders },
+    countSinceStart: storedSinceStart,
+    pollMs: ctx.stack.billingDatabaseUrl ? 50 : 100,
+    noun: 'stored',
+    phase: 'storing',
   });
-  posting = false;
-  const accepted = acceptedAt.length;
-
-  // Wait for every accepted order; give up only when nothing new was stored for a whole minute.
-  let lastProgressAt = Date.now();
-  let lastStored = -1;
-  while (accepted > 0) {
-    const stored = samples.at(-1)?.[1] ?? 0;
-    if (stored >= accepted) break;
-    if (stored !== lastStored) {
-      lastStored = stored;
-      lastProgressAt = Date.now();
-    } else if (Date.now() - lastProgressAt > 60_000) {
-      break;
-    }
-    await sleep(pollMs);
-  }
-  polling = false;
-  const cpuSeconds = await ctx.cpu.stop(ctx.scenario.involves);
-  await poller;
-  progress.clear();
-
-  const stored = samples.at(-1)?.[1] ?? 0;
-  const done = samples.find(([, count]) => count >= accepted) ?? samples.at(-1);
-  const seconds = ((done?.[0] ?? Date.now()) - startedAt) / 1_000;
-  const latencies = estimateLatencies(acceptedAt, samples);
-  const failures = [describeFailures(run)];
-  if (stored < accepted) failures.push(`INCOMPLETE: ${formatCount(stored)} of ${formatCount(accepted)} stored`);
-  if (stored > accepted) failures.push(`${formatCount(stored - accepted)} more stored than answered 202`);
   if (pollError) failures.push(`count: ${pollError.message}`);
+  const { acceptPerSecond, ...measured } = result;
   return {
-    perSecond: seconds > 0 ? Math.min(stored, accepted) / seconds : 0,
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
-    ok: accepted,
-    stored,
-    non2xx: run.non2xx,
-    errors: run.errors,
-    durationSeconds: seconds,
-    acceptPerSecond: accepted / ((acceptedAt.at(-1) - startedAt) / 1_000 || 1),
+    ...measured,
+    stored: counted,
+    acceptPerSecond,
     countedFrom: orderCounter.source,
-    cpuMicrosPerOrder: perUnit(cpuSeconds, Math.min(stored, accepted)),
+    cpuMicrosPerOrder: perUnit(cpuSeconds, Math.min(counted, accepted)),
     notes: failures.filter(Boolean).join(', '),
   };
 }
@@ -260,20 +205,4 @@ async function settle({ orderCounter, queueDepth, progress }, label) {
     );
     await sleep(200);
   }
-}
-
-function estimateLatencies(acceptedAt, samples) {
-  const latencies = [];
-  let sample = 0;
-  for (let k = 0; k < acceptedAt.length; k++) {
-    while (sample < samples.length && samples[sample][1] < k + 1) sample++;
-    if (sample === samples.length) break;
-    latencies.push(Math.max(0, samples[sample][0] - acceptedAt[k]));
-  }
-  return latencies.sort((a, b) => a - b);
-}
-
-function percentile(sorted, p) {
-  if (!sorted.length) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }

@@ -3,7 +3,8 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { perUnit } from './cpu.mjs';
-import { describeFailures, runLoad } from './load.mjs';
+import { percentile, postUntilCounted } from './endToEnd.mjs';
+import { runLoad } from './load.mjs';
 import { formatCount } from './progress.mjs';
 
 /** A voter id as the gateway issues it: 128 random bits, 22 base64url characters. */
@@ -128,78 +129,20 @@ export async function measureVotesEndToEnd(ctx) {
   const before = await settleVotes(ctx, label);
   const requests = newVoterEachTime(poll.optionIds);
 
-  const pollMs = 50;
-  const samples = []; // [time, counted since the start]
-  const acceptedAt = [];
-  let posting = true;
-  let polling = true;
-  let pollError;
-  const poller = (async () => {
-    while (polling) {
-      try {
-        samples.push([Date.now(), (await countedVoters(stack.gatewayUrl)) - before]);
-      } catch (error) {
-        pollError = error;
-      }
-      if (!posting && samples.length) {
-        progress.update(
-          `  ${label.padEnd(14)} ${'counting'.padEnd(10)} ${formatCount(samples.at(-1)[1]).padStart(15)} counted`,
-        );
-      }
-      await sleep(pollMs);
-    }
-  })();
-
-  await ctx.cpu.start();
-  const startedAt = Date.now();
-  const run = await runLoad({
-    ...post,
-    phase: 'posting',
-    amount: options.votes,
-    connections,
-    requests,
-    onSuccess: (time) => acceptedAt.push(time),
+  const { accepted, counted, cpuSeconds, pollError, failures, result } = await postUntilCounted(ctx, {
+    label,
+    load: { ...post, amount: options.votes, connections, requests },
+    countSinceStart: async () => (await countedVoters(stack.gatewayUrl)) - before,
+    pollMs: 50,
+    noun: 'counted',
+    phase: 'counting',
   });
-  posting = false;
-  const accepted = acceptedAt.length;
-
-  // Wait for every accepted vote; give up only when nothing new was counted for a whole minute.
-  let lastProgressAt = Date.now();
-  let lastCounted = -1;
-  while (accepted > 0) {
-    const counted = samples.at(-1)?.[1] ?? 0;
-    if (counted >= accepted) break;
-    if (counted !== lastCounted) {
-      lastCounted = counted;
-      lastProgressAt = Date.now();
-    } else if (Date.now() - lastProgressAt > 60_000) {
-      break;
-    }
-    await sleep(pollMs);
-  }
-  polling = false;
-  const cpuSeconds = await ctx.cpu.stop(ctx.scenario.involves);
-  await poller;
-  progress.clear();
-
-  const counted = samples.at(-1)?.[1] ?? 0;
-  const done = samples.find(([, count]) => count >= accepted) ?? samples.at(-1);
-  const seconds = ((done?.[0] ?? Date.now()) - startedAt) / 1_000;
-  const latencies = estimateLatencies(acceptedAt, samples);
-  const failures = [describeFailures(run)];
-  if (counted < accepted) failures.push(`INCOMPLETE: ${formatCount(counted)} of ${formatCount(accepted)} counted`);
-  if (counted > accepted) failures.push(`${formatCount(counted - accepted)} more counted than answered 202`);
   if (pollError) failures.push(`results: ${pollError.message}`);
+  const { acceptPerSecond, ...measured } = result;
   return {
-    perSecond: seconds > 0 ? Math.min(counted, accepted) / seconds : 0,
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
-    ok: accepted,
+    ...measured,
     counted,
-    non2xx: run.non2xx,
-    errors: run.errors,
-    durationSeconds: seconds,
-    acceptPerSecond: accepted / ((acceptedAt.at(-1) - startedAt) / 1_000 || 1),
+    acceptPerSecond,
     countedFrom: 'GET /api/results total',
     cpuMicrosPerVote: perUnit(cpuSeconds, Math.min(counted, accepted)),
     notes: failures.filter(Boolean).join(', '),
@@ -372,20 +315,4 @@ async function until(check, timeoutMs) {
     if (Date.now() > deadline) throw new Error(`not every stream client caught up within ${timeoutMs} ms`);
     await sleep(5);
   }
-}
-
-function estimateLatencies(acceptedAt, samples) {
-  const latencies = [];
-  let sample = 0;
-  for (let k = 0; k < acceptedAt.length; k++) {
-    while (sample < samples.length && samples[sample][1] < k + 1) sample++;
-    if (sample === samples.length) break;
-    latencies.push(Math.max(0, samples[sample][0] - acceptedAt[k]));
-  }
-  return latencies.sort((a, b) => a - b);
-}
-
-function percentile(sorted, p) {
-  if (!sorted.length) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
