@@ -7,7 +7,6 @@ import { createWorkerMetrics } from './metrics.js';
 import { createVoteWorker } from './voteWorker.js';
 
 export { workerConfigSchema, workerProcessConfigSchema, type WorkerConfig } from './config.js';
-export { whyNeverValid } from './voteWorker.js';
 
 /** The database and the vote log are given; whoever created them closes them, after `close()`. */
 export type WorkerDeps = ServiceDeps<WorkerConfig, { db: Db; voteLog: VoteLog }>;
