@@ -171,11 +171,11 @@ describe('scripts/dockerfiles.mjs in a copy of the repository', () => {
   });
 
   it('a new service gets its Dockerfile, its dependency closure and its .dockerignore lines', () => {
-    mkdirSync(path.join(copy, 'services/predict'), { recursive: true });
+    mkdirSync(path.join(copy, 'services/echo'), { recursive: true });
     writeFileSync(
-      path.join(copy, 'services/predict/package.json'),
+      path.join(copy, 'services/echo/package.json'),
       JSON.stringify({
-        name: '@shipshape/predict',
+        name: '@shipshape/echo',
         description: 'Prediction service',
         dependencies: { '@shipshape/queue': '0.1.0', zod: '*' },
         shipshape: { containerPort: 8000 },
@@ -184,15 +184,15 @@ describe('scripts/dockerfiles.mjs in a copy of the repository', () => {
 
     const check = runScript(copy, ['--check']);
     expect(check.status).toBe(1);
-    expect(check.output).toContain('services/predict/Dockerfile: missing');
+    expect(check.output).toContain('services/echo/Dockerfile: missing');
     expect(check.output).toContain('.dockerignore: line');
 
     expect(runScript(copy).status).toBe(0);
-    const dockerfile = readText(copy, 'services/predict/Dockerfile');
-    const expected = closure(workspaces(copy), 'predict');
+    const dockerfile = readText(copy, 'services/echo/Dockerfile');
+    const expected = closure(workspaces(copy), 'echo');
     expect(expected).toEqual(expect.arrayContaining(['packages/db', 'packages/platform', 'packages/queue']));
     expect([...dockerfile.matchAll(/^COPY (\S+)\/package\.json \1\/$/gm)].map((match) => match[1])).toEqual(expected);
     expect(dockerfile).toContain('EXPOSE 8000\n');
-    expect(readText(copy, '.dockerignore')).toContain('!services/predict/src\n');
+    expect(readText(copy, '.dockerignore')).toContain('!services/echo/src\n');
   });
 });

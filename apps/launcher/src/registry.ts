@@ -17,7 +17,9 @@ import {
   type ServiceDeps,
 } from '@shipshape/platform';
 import type { MessageQueue } from '@shipshape/queue';
+import { createPredictService, predictConfigSchema } from '@shipshape/predict';
 import { createResultService, resultConfigSchema } from '@shipshape/result';
+import { createSystemService, systemConfigSchema } from '@shipshape/system';
 import { createVoteService, voteConfigSchema } from '@shipshape/vote';
 import type { VoteLog } from '@shipshape/votelog';
 import { createWorkerService, workerConfigSchema } from '@shipshape/worker';
@@ -106,6 +108,20 @@ export const services: readonly ServiceEntry[] = [
     paths: ['/api/results', '/api/results/stream'],
     configSchema: resultConfigSchema,
     create: createResultService,
+  }),
+  defineService({
+    name: 'system',
+    needs: [],
+    paths: ['/api/system', '/api/system/stream', '/api/system/hogs'],
+    configSchema: systemConfigSchema,
+    create: createSystemService,
+  }),
+  defineService({
+    name: 'predict',
+    needs: [],
+    paths: ['/api/predict', '/api/predict/model'],
+    configSchema: predictConfigSchema,
+    create: createPredictService,
   }),
   defineService({
     name: 'gateway',

@@ -10,6 +10,8 @@ export const LOCAL_PORTS = {
   vote: 3003,
   worker: 3004,
   result: 3005,
+  system: 3006,
+  predict: 3007,
 } as const;
 
 export type ServiceName = keyof typeof LOCAL_PORTS;

@@ -29,6 +29,11 @@ export function invalidRequest(details: ErrorDetail[]): ValidationError {
   return new ValidationError(`Invalid request: ${described}`, details);
 }
 
+/** The request is understood but this deployment does not allow it (403), for example a feature left off. */
+export class ForbiddenError extends AppError {
+  readonly statusCode = 403;
+}
+
 export class NotFoundError extends AppError {
   readonly statusCode = 404;
 }

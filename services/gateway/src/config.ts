@@ -44,6 +44,8 @@ export const gatewayConfigSchema = z.object({
   BILLING_URL: env.url(['http', 'https']).default(localUrl('billing')),
   VOTE_URL: env.url(['http', 'https']).default(localUrl('vote')),
   RESULT_URL: env.url(['http', 'https']).default(localUrl('result')),
+  SYSTEM_URL: env.url(['http', 'https']).default(localUrl('system')),
+  PREDICT_URL: env.url(['http', 'https']).default(localUrl('predict')),
   BILLING_QUEUE: z.string().min(1).default(BILLING_QUEUE),
   /** Bounds connecting to an upstream, waiting for its response headers, and each gap in its body. */
   UPSTREAM_TIMEOUT_MS: env.positiveInt(5_000),

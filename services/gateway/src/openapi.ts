@@ -43,6 +43,8 @@ export async function registerOpenApi(app: AppServer): Promise<void> {
         { name: 'movies', description: 'The movie inventory' },
         { name: 'billing', description: 'Orders, placed through the billing queue' },
         { name: 'votes', description: 'The poll: one current vote per voter, results pushed live' },
+        { name: 'system', description: 'What a container sees of its OS and its limits, and hogs to watch them act' },
+        { name: 'predict', description: 'A model trained in the image build, with its card' },
       ],
     },
     transform: jsonSchemaTransform,

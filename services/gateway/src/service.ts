@@ -17,6 +17,8 @@ import { registerOpenApi } from './openapi.js';
 import { registerBillingRoutes } from './routes/billing.js';
 import { registerMovieRoutes } from './routes/movies.js';
 import { registerOrderRoutes } from './routes/orders.js';
+import { registerPredictRoutes } from './routes/predict.js';
+import { registerSystemRoutes } from './routes/system.js';
 import { registerVoteRoutes } from './routes/votes.js';
 import { securityHeaders } from './securityHeaders.js';
 import { createVoteBatches } from './voteBatches.js';
@@ -29,8 +31,8 @@ export type GatewayDeps = ServiceDeps<GatewayConfig, { queue: MessageQueue }>;
 
 /**
  * The single HTTP entry point: validates every request against the shared contracts, forwards the
- * movies API to inventory, order listings to billing and the voting API to vote and result, and puts
- * orders on the billing queue.
+ * movies API to inventory, order listings to billing, the voting API to vote and result, the system
+ * and prediction APIs to system and predict, and puts orders on the billing queue.
  */
 export async function createGatewayService({ config, queue, logger }: GatewayDeps): Promise<Service> {
   const upstreamOptions = {
@@ -42,24 +44,29 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
   const billing = createUpstream({ name: 'billing', url: config.BILLING_URL, ...upstreamOptions });
   const vote = createUpstream({ name: 'vote', url: config.VOTE_URL, ...upstreamOptions });
   const result = createUpstream({ name: 'result', url: config.RESULT_URL, ...upstreamOptions });
-  const resultStream = createEventStreamProxy({
-    name: 'result',
-    url: config.RESULT_URL,
+  const system = createUpstream({ name: 'system', url: config.SYSTEM_URL, ...upstreamOptions });
+  const predict = createUpstream({ name: 'predict', url: config.PREDICT_URL, ...upstreamOptions });
+  const streamOptions = {
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     idleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
     connections: config.STREAM_CONNECTIONS,
-  });
+  };
+  const resultStream = createEventStreamProxy({ name: 'result', url: config.RESULT_URL, ...streamOptions });
+  const systemStream = createEventStreamProxy({ name: 'system', url: config.SYSTEM_URL, ...streamOptions });
   // The streams end first: the server cannot close while clients hold them open.
   const closeAll = () =>
     closeInOrder(
       [
         () => resultStream.close(),
+        () => systemStream.close(),
         () => app.close(),
         () => inventory.close(),
         () => billing.close(),
         () => vote.close(),
         () => result.close(),
+        () => system.close(),
+        () => predict.close(),
       ],
       logger,
     );
@@ -76,6 +83,8 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
       billing: () => billing.check(),
       vote: () => vote.check(),
       result: () => result.check(),
+      system: () => system.check(),
+      predict: () => predict.check(),
     },
   });
 
@@ -97,6 +106,8 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
       resultStream,
       secureCookie: config.VOTER_COOKIE_SECURE,
     });
+    registerSystemRoutes(app, system, systemStream);
+    registerPredictRoutes(app, predict);
     await app.ready();
   } catch (error) {
     await closeAll().catch(() => {});
@@ -107,9 +118,16 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
   return {
     app,
     start(port, host) {
-      const { INVENTORY_URL, BILLING_URL, VOTE_URL, RESULT_URL } = config;
+      const { INVENTORY_URL, BILLING_URL, VOTE_URL, RESULT_URL, SYSTEM_URL, PREDICT_URL } = config;
       logger.info(
-        { inventory: INVENTORY_URL, billing: BILLING_URL, vote: VOTE_URL, result: RESULT_URL },
+        {
+          inventory: INVENTORY_URL,
+          billing: BILLING_URL,
+          vote: VOTE_URL,
+          result: RESULT_URL,
+          system: SYSTEM_URL,
+          predict: PREDICT_URL,
+        },
         'forwarding to upstreams',
       );
       return app.listen({ port, host });

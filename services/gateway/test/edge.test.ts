@@ -28,6 +28,8 @@ const upstreams = () => ({
   BILLING_URL: upstream.url,
   VOTE_URL: upstream.url,
   RESULT_URL: upstream.url,
+  SYSTEM_URL: upstream.url,
+  PREDICT_URL: upstream.url,
 });
 // One queue for every gateway of this file: none of these tests is about what gets published.
 const startGateway = (env: Record<string, string>, queue: MessageQueue = testQueue.queue) =>
@@ -61,6 +63,14 @@ describe('API documentation', () => {
         'POST /api/votes',
         'GET /api/results',
         'GET /api/results/stream',
+        'GET /api/system',
+        'GET /api/system/stream',
+        'GET /api/system/hogs',
+        'POST /api/system/hogs/cpu',
+        'POST /api/system/hogs/memory',
+        'DELETE /api/system/hogs',
+        'GET /api/predict/model',
+        'POST /api/predict',
       ].sort(),
     );
 

@@ -81,7 +81,14 @@ describe('forwarding to upstream services', () => {
       response.end('[]');
     });
     gateway = await startGateway(
-      { INVENTORY_URL: inventory.url, BILLING_URL: billing.url, VOTE_URL: billing.url, RESULT_URL: billing.url },
+      {
+        INVENTORY_URL: inventory.url,
+        BILLING_URL: billing.url,
+        VOTE_URL: billing.url,
+        RESULT_URL: billing.url,
+        SYSTEM_URL: billing.url,
+        PREDICT_URL: billing.url,
+      },
       { queue: testQueue.queue },
     );
   });
@@ -230,7 +237,15 @@ describe('forwarding to upstream services', () => {
   it('is ready while its queue and every upstream answer', async () => {
     const ready = await call(gateway.url, 'GET', '/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ queue: 'ok', inventory: 'ok', billing: 'ok', vote: 'ok', result: 'ok' });
+    expect(ready.body.checks).toEqual({
+      queue: 'ok',
+      inventory: 'ok',
+      billing: 'ok',
+      vote: 'ok',
+      result: 'ok',
+      system: 'ok',
+      predict: 'ok',
+    });
   });
 });
 
