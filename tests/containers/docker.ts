@@ -15,13 +15,24 @@ export const services = [
   'vote',
   'worker',
   'result',
+  'system',
+  'predict',
   'inventory-db',
   'billing-db',
   'votes-db',
   'rabbit-queue',
   'redis',
 ] as const;
-export const builtServices = ['gateway', 'inventory', 'billing', 'vote', 'worker', 'result'] as const;
+export const builtServices = [
+  'gateway',
+  'inventory',
+  'billing',
+  'vote',
+  'worker',
+  'result',
+  'system',
+  'predict',
+] as const;
 export type ServiceName = (typeof services)[number];
 
 /** What the global setup hands to every test file (vitest `provide`/`inject`). */
