@@ -29,9 +29,8 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
   });
 
   it('creates its databases, serves the API through the gateway, and stops every service on SIGINT', async () => {
-    const [gatewayPort, inventoryPort, billingPort, votePort, workerPort, resultPort] = await Promise.all(
-      Array.from({ length: 6 }, () => getFreePort()),
-    );
+    const [gatewayPort, inventoryPort, billingPort, votePort, workerPort, resultPort, systemPort, predictPort] =
+      await Promise.all(Array.from({ length: 8 }, () => getFreePort()));
     const launcher = spawn(process.execPath, [scripts.native], {
       env: {
         ...process.env,
@@ -50,6 +49,8 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
         VOTE_PORT: String(votePort),
         WORKER_PORT: String(workerPort),
         RESULT_PORT: String(resultPort),
+        SYSTEM_PORT: String(systemPort),
+        PREDICT_PORT: String(predictPort),
         ...anyMetricsPorts,
         LOG_LEVEL: 'warn',
       },
@@ -106,6 +107,10 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
     expect(stopping.map((line) => `${String(line.msg)} ${String(line.child)}`)).toEqual([
       'stopping service gateway',
       'service stopped gateway',
+      'stopping service predict',
+      'service stopped predict',
+      'stopping service system',
+      'service stopped system',
       'stopping service result',
       'service stopped result',
       'stopping service worker',
@@ -122,7 +127,16 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
       expect(line.match(/"service":/g) ?? [], line).toHaveLength(1);
     }
     // Every service is gone with it: nothing answers on their ports.
-    for (const port of [gatewayPort, inventoryPort, billingPort, votePort, workerPort, resultPort]) {
+    for (const port of [
+      gatewayPort,
+      inventoryPort,
+      billingPort,
+      votePort,
+      workerPort,
+      resultPort,
+      systemPort,
+      predictPort,
+    ]) {
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
     }
   }, 90_000);

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCAL_PORTS } from '@shipshape/contracts';
 import {
   createTestDatabase,
   deleteQueues,
@@ -25,14 +26,17 @@ export const scripts = {
   vote: path.join(root, 'services/vote/dist/main.js'),
   worker: path.join(root, 'services/worker/dist/main.js'),
   result: path.join(root, 'services/result/dist/main.js'),
+  system: path.join(root, 'services/system/dist/main.js'),
+  predict: path.join(root, 'services/predict/dist/main.js'),
   embedded: path.join(root, 'apps/launcher/dist/embedded.js'),
   native: path.join(root, 'apps/launcher/dist/native.js'),
 };
 
+/** Every service's prefix in the launchers' variables (`INVENTORY_PORT`, …). */
+const launcherNames = Object.keys(LOCAL_PORTS).map((name) => name.toUpperCase());
+
 /** The launchers' metrics ports, each on any free port, so that stacks side by side do not collide. */
-export const anyMetricsPorts = Object.fromEntries(
-  ['GATEWAY', 'INVENTORY', 'BILLING', 'VOTE', 'WORKER', 'RESULT'].map((name) => [`${name}_METRICS_PORT`, '0']),
-);
+export const anyMetricsPorts = Object.fromEntries(launcherNames.map((name) => [`${name}_METRICS_PORT`, '0']));
 
 export interface Stack {
   gatewayUrl: string;
@@ -102,9 +106,17 @@ export async function startNativeStack(options: NativeStackOptions = {}): Promis
   ]);
   const queueName = uniqueName('billing_queue');
   const voteStream = uniqueName('votes');
-  const [inventoryPort, billingPort, votePort, workerPort, resultPort, gatewayPort] = (await Promise.all(
-    Array.from({ length: 6 }, () => getFreePort()),
-  )) as [number, number, number, number, number, number];
+  const [inventoryPort, billingPort, votePort, workerPort, resultPort, systemPort, predictPort, gatewayPort] =
+    (await Promise.all(Array.from({ length: 8 }, () => getFreePort()))) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
   const inventory = new ManagedProcess(scripts.inventory, { DATABASE_URL: inventoryDatabase.url }, inventoryPort);
   const billing = new ManagedProcess(
     scripts.billing,
@@ -127,6 +139,8 @@ export async function startNativeStack(options: NativeStackOptions = {}): Promis
     workerPort,
   );
   const result = new ManagedProcess(scripts.result, { DATABASE_URL: votesDatabase.url }, resultPort);
+  const system = new ManagedProcess(scripts.system, {}, systemPort);
+  const predict = new ManagedProcess(scripts.predict, {}, predictPort);
   const gateway = new ManagedProcess(
     scripts.gateway,
     {
@@ -136,12 +150,15 @@ export async function startNativeStack(options: NativeStackOptions = {}): Promis
       BILLING_URL: billing.url,
       VOTE_URL: vote.url,
       RESULT_URL: result.url,
+      SYSTEM_URL: system.url,
+      PREDICT_URL: predict.url,
       RATE_LIMIT_MAX: '0',
       PUBLISH_TIMEOUT_MS: '3000',
     },
     gatewayPort,
   );
-  await Promise.all([inventory.start(), billing.start(), vote.start(), worker.start(), result.start()]);
+  const upstreams = [inventory, billing, vote, worker, result, system, predict];
+  await Promise.all(upstreams.map((upstream) => upstream.start()));
   await gateway.start();
   return {
     gatewayUrl: gateway.url,
@@ -157,7 +174,7 @@ export async function startNativeStack(options: NativeStackOptions = {}): Promis
     voteStream,
     async stop() {
       await gateway.stop();
-      await Promise.all([billing.stop(), inventory.stop(), vote.stop(), worker.stop(), result.stop()]);
+      await Promise.all(upstreams.map((upstream) => upstream.stop()));
       await Promise.all([
         inventoryDatabase.drop(),
         billingDatabase.drop(),
@@ -181,7 +198,7 @@ export interface EmbeddedStack extends Stack {
 /** The embedded mode as a user starts it: one process, PGlite in a data directory of its own. */
 export async function startEmbeddedStack(): Promise<EmbeddedStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'shipshape-embedded-'));
-  const names = ['GATEWAY', 'INVENTORY', 'BILLING', 'VOTE', 'WORKER', 'RESULT'];
+  const names = ['GATEWAY', ...launcherNames.filter((name) => name !== 'GATEWAY')];
   const ports = await Promise.all(names.map(() => getFreePort()));
   const gatewayPort = ports[0]!;
   const env = {
