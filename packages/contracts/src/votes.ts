@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /** The voting application (issue 11): its poll configuration, its public API and its stream. */
@@ -238,9 +237,28 @@ export const voterIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{22,43}$/, 'voter_id must be 22 to 43 base64url characters');
 
-/** 128 random bits as 22 base64url characters. */
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * 128 random bits as 22 base64url characters (unpadded). Web Crypto, which Node and browsers both
+ * have, so that the dashboard can bundle these contracts.
+ */
 export function newVoterId(): string {
-  return randomBytes(16).toString('base64url');
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  let bits = 0;
+  let value = 0;
+  let id = '';
+  for (const byte of bytes) {
+    value = ((value << 8) | byte) & 0xffff; // only the bits not yet written matter
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      id += BASE64URL[(value >> bits) & 63];
+    }
+  }
+  // 128 bits leave 2: the last character carries them in its high bits, as base64url does.
+  if (bits > 0) id += BASE64URL[(value << (6 - bits)) & 63];
+  return id;
 }
 
 /** The Server-Sent Events event name of `GET /api/results/stream`; its data is a `Results`. */
