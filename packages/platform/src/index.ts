@@ -1,6 +1,7 @@
 export * from './batcher.js';
 export * from './config.js';
 export * from './errors.js';
+export * from './eventStream.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './server.js';

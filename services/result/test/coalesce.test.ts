@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { coalesce } from '../src/coalesce.js';
-import { acceptsEventStream } from '../src/routes.js';
 
 describe('coalesce: at most one event per interval per client, always the latest', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -69,16 +68,5 @@ describe('coalesce: at most one event per interval per client, always the latest
     expect(sent.length).toBeGreaterThanOrEqual(10);
     expect(sent.length).toBeLessThanOrEqual(11);
     expect(sent.at(-1)).toBe(995);
-  });
-});
-
-describe('acceptsEventStream', () => {
-  it('admits no Accept, the stream, text/* and */*, and refuses the rest and q=0', () => {
-    for (const accept of [undefined, '', 'text/event-stream', 'text/*', '*/*', 'application/json, */*;q=0.1']) {
-      expect(acceptsEventStream(accept), String(accept)).toBe(true);
-    }
-    for (const accept of ['application/json', 'text/html, application/xml', 'text/event-stream;q=0']) {
-      expect(acceptsEventStream(accept), accept).toBe(false);
-    }
   });
 });
