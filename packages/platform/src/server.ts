@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyError, type FastifyReply } from 'fastify';
 import {
@@ -57,6 +58,8 @@ export type AppServer = ReturnType<typeof createServer>;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export const REQUEST_ID_HEADER = 'x-request-id';
 const PROBE_ROUTES = new Set(['/health', '/ready']);
+/** Every workspace is released together, so platform's version is every service's (the dashboard shows it). */
+export const SERVICE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
@@ -175,7 +178,7 @@ export function createServer(options: ServerOptions) {
   });
 
   const hidden = { schema: { hide: true } };
-  app.get('/health', hidden, async () => ({ status: 'ok', service }));
+  app.get('/health', hidden, async () => ({ status: 'ok', service, version: SERVICE_VERSION }));
 
   app.get('/ready', hidden, async (_request, reply) => {
     const results = await Promise.all(
@@ -190,7 +193,12 @@ export function createServer(options: ServerOptions) {
     );
     const ready = results.every(([, status]) => status === 'ok');
     if (!ready) reply.code(503).header('retry-after', '5');
-    return { status: ready ? 'ready' : 'not ready', service, checks: Object.fromEntries(results) };
+    return {
+      status: ready ? 'ready' : 'not ready',
+      service,
+      version: SERVICE_VERSION,
+      checks: Object.fromEntries(results),
+    };
   });
 
   // Metrics on a port of their own, which a scraper reaches and the published port does not.

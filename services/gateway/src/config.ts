@@ -44,6 +44,8 @@ export const gatewayConfigSchema = z.object({
   BILLING_URL: env.url(['http', 'https']).default(localUrl('billing')),
   VOTE_URL: env.url(['http', 'https']).default(localUrl('vote')),
   RESULT_URL: env.url(['http', 'https']).default(localUrl('result')),
+  /** Asked only by `GET /api/status`: the worker serves no public route. */
+  WORKER_URL: env.url(['http', 'https']).default(localUrl('worker')),
   SYSTEM_URL: env.url(['http', 'https']).default(localUrl('system')),
   PREDICT_URL: env.url(['http', 'https']).default(localUrl('predict')),
   BILLING_QUEUE: z.string().min(1).default(BILLING_QUEUE),
@@ -51,6 +53,8 @@ export const gatewayConfigSchema = z.object({
   UPSTREAM_TIMEOUT_MS: env.positiveInt(5_000),
   /** Most keep-alive connections to each upstream; further requests wait for a free one. */
   UPSTREAM_CONNECTIONS: env.positiveInt(128),
+  /** Longest wait for one service's `/ready` in `GET /api/status` (it is then `down`). */
+  STATUS_TIMEOUT_MS: env.positiveInt(1_500),
   /** Longest silence on an open event stream (the upstream sends a comment every 15 s) before it is closed. */
   STREAM_IDLE_TIMEOUT_MS: env.positiveInt(45_000),
   /** Most event streams open at once through the gateway; each client holds one. */

@@ -45,6 +45,7 @@ export async function registerOpenApi(app: AppServer): Promise<void> {
         { name: 'votes', description: 'The poll: one current vote per voter, results pushed live' },
         { name: 'system', description: 'What a container sees of its OS and its limits, and hogs to watch them act' },
         { name: 'predict', description: 'A model trained in the image build, with its card' },
+        { name: 'status', description: 'Every service’s state, for the dashboard’s overview' },
       ],
     },
     transform: jsonSchemaTransform,

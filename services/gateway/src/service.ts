@@ -18,6 +18,7 @@ import { registerBillingRoutes } from './routes/billing.js';
 import { registerMovieRoutes } from './routes/movies.js';
 import { registerOrderRoutes } from './routes/orders.js';
 import { registerPredictRoutes } from './routes/predict.js';
+import { registerStatusRoute } from './routes/status.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerVoteRoutes } from './routes/votes.js';
 import { securityHeaders } from './securityHeaders.js';
@@ -44,6 +45,7 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
   const billing = createUpstream({ name: 'billing', url: config.BILLING_URL, ...upstreamOptions });
   const vote = createUpstream({ name: 'vote', url: config.VOTE_URL, ...upstreamOptions });
   const result = createUpstream({ name: 'result', url: config.RESULT_URL, ...upstreamOptions });
+  const worker = createUpstream({ name: 'worker', url: config.WORKER_URL, ...upstreamOptions });
   const system = createUpstream({ name: 'system', url: config.SYSTEM_URL, ...upstreamOptions });
   const predict = createUpstream({ name: 'predict', url: config.PREDICT_URL, ...upstreamOptions });
   const streamOptions = {
@@ -65,6 +67,7 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
         () => billing.close(),
         () => vote.close(),
         () => result.close(),
+        () => worker.close(),
         () => system.close(),
         () => predict.close(),
       ],
@@ -107,6 +110,11 @@ export async function createGatewayService({ config, queue, logger }: GatewayDep
       secureCookie: config.VOTER_COOKIE_SECURE,
     });
     registerSystemRoutes(app, system, systemStream);
+    registerStatusRoute(app, {
+      upstreams: [inventory, billing, vote, worker, result, system, predict],
+      queueCheck: () => queue.check(),
+      timeoutMs: config.STATUS_TIMEOUT_MS,
+    });
     registerPredictRoutes(app, predict);
     await app.ready();
   } catch (error) {

@@ -71,6 +71,7 @@ describe('API documentation', () => {
         'DELETE /api/system/hogs',
         'GET /api/predict/model',
         'POST /api/predict',
+        'GET /api/status',
       ].sort(),
     );
 
