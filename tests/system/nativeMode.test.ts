@@ -29,8 +29,17 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
   });
 
   it('creates its databases, serves the API through the gateway, and stops every service on SIGINT', async () => {
-    const [gatewayPort, inventoryPort, billingPort, votePort, workerPort, resultPort, systemPort, predictPort] =
-      await Promise.all(Array.from({ length: 8 }, () => getFreePort()));
+    const [
+      gatewayPort,
+      inventoryPort,
+      billingPort,
+      votePort,
+      workerPort,
+      resultPort,
+      systemPort,
+      predictPort,
+      webPort,
+    ] = await Promise.all(Array.from({ length: 9 }, () => getFreePort()));
     const launcher = spawn(process.execPath, [scripts.native], {
       env: {
         ...process.env,
@@ -51,6 +60,7 @@ describe.skipIf(!realServers)('native mode launcher (real servers)', () => {
         RESULT_PORT: String(resultPort),
         SYSTEM_PORT: String(systemPort),
         PREDICT_PORT: String(predictPort),
+        WEB_PORT: String(webPort),
         ...anyMetricsPorts,
         LOG_LEVEL: 'warn',
       },

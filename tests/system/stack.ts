@@ -187,6 +187,8 @@ export async function startNativeStack(options: NativeStackOptions = {}): Promis
 }
 
 export interface EmbeddedStack extends Stack {
+  /** The dashboard (WEB_PORT), on a free port of its own. */
+  webUrl: string;
   dataDir: string;
   process: ServiceProcess;
   /** SIGKILL: the process dies at whatever point it is. */
@@ -198,7 +200,7 @@ export interface EmbeddedStack extends Stack {
 /** The embedded mode as a user starts it: one process, PGlite in a data directory of its own. */
 export async function startEmbeddedStack(): Promise<EmbeddedStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'shipshape-embedded-'));
-  const names = ['GATEWAY', ...launcherNames.filter((name) => name !== 'GATEWAY')];
+  const names = ['GATEWAY', ...launcherNames.filter((name) => name !== 'GATEWAY'), 'WEB'];
   const ports = await Promise.all(names.map(() => getFreePort()));
   const gatewayPort = ports[0]!;
   const env = {
@@ -208,9 +210,11 @@ export async function startEmbeddedStack(): Promise<EmbeddedStack> {
     RATE_LIMIT_MAX: '0',
   };
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const webUrl = `http://127.0.0.1:${ports[names.indexOf('WEB')]}`;
   const launch = () => startNodeProcess(scripts.embedded, env, `${gatewayUrl}/health`, 60_000);
   const stack: EmbeddedStack = {
     gatewayUrl,
+    webUrl,
     dataDir,
     process: await launch(),
     async kill() {

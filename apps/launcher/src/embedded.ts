@@ -11,12 +11,14 @@ import { createPgliteDb } from '@shipshape/db/pglite';
 import { closeInOrder, createLogger, env, exitOnSignal, loadConfig, type Service } from '@shipshape/platform';
 import { createEmbeddedQueue } from '@shipshape/queue';
 import { createEmbeddedVoteLog, VOTE_GROUP, VOTE_STREAM } from '@shipshape/votelog';
-import { localEnvironment, portVariables, services } from './registry.js';
+import { localEnvironment, portVariables, services, webVariables } from './registry.js';
+import { startWebFront, type WebFront } from './webFront.js';
 
 const config = loadConfig(
   z.object({
     SHIPSHAPE_DATA_DIR: z.string().min(1).default('.data/embedded'),
     ...portVariables,
+    ...webVariables,
     HOST: z.string().min(1).default('127.0.0.1'),
     LOG_LEVEL: env.logLevel(),
     SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),
@@ -35,10 +37,12 @@ const queue = await createEmbeddedQueue(db, { exclusive: true, logger: serviceLo
 const voteLog = await createEmbeddedVoteLog(db, { key: VOTE_STREAM, group: VOTE_GROUP });
 
 const started: Service[] = [];
+let web: (WebFront & { url: string }) | undefined;
 // The gateway, last in the registry, stops first: no request reaches a service that has gone.
 const stopAll = () =>
   closeInOrder(
     [
+      async () => web?.close(),
       ...started.map((service) => () => service.close()).reverse(),
       () => queue.close(),
       () => voteLog.close(),
@@ -56,6 +60,11 @@ try {
     const url = await service.start(Number(local.PORT), config.HOST);
     serviceLogger(entry.name).info({ url, metrics: service.app.metricsUrl() }, `${entry.name} listening`);
   }
+  web = await startWebFront(
+    config,
+    localEnvironment(services[0]!, ports, config.HOST).GATEWAY_URL!,
+    serviceLogger('web'),
+  );
 } catch (error) {
   logger.fatal({ err: error }, 'embedded mode failed to start');
   await stopAll().catch(() => {});
@@ -68,6 +77,7 @@ process.stderr.write(
   [
     '',
     'Shipshape is running (embedded mode: one process, PGlite, embedded queue and vote log)',
+    ...(web ? [`  dashboard      ${web.url}`] : []),
     ...services.flatMap((entry) =>
       entry.paths.length > 0 ? [`  ${entry.name.padEnd(14)} ${entry.paths.map((p) => `${api}${p}`).join(', ')}`] : [],
     ),

@@ -7,7 +7,16 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { z } from 'zod';
 import { backoffDelay, createLogger, env, loadConfig, redactUrl } from '@shipshape/platform';
-import { envPrefix, localEnvironment, nativeDefaults, portVariables, services, type ServiceEntry } from './registry.js';
+import {
+  envPrefix,
+  localEnvironment,
+  nativeDefaults,
+  portVariables,
+  services,
+  webVariables,
+  type ServiceEntry,
+} from './registry.js';
+import { startWebFront, type WebFront } from './webFront.js';
 
 /**
  * `<NAME>_DATABASE` of every service that keeps data in PostgreSQL: its database on the server,
@@ -32,6 +41,7 @@ const config = loadConfig(
     REDIS_URL: env.url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
     ...databaseVariables,
     ...portVariables,
+    ...webVariables,
     HOST: z.string().min(1).default('127.0.0.1'),
     LOG_LEVEL: env.logLevel(),
   }),
@@ -133,6 +143,7 @@ async function stopAll(): Promise<void> {
   if (stopping) return;
   stopping = true;
   for (const timer of restartTimers) clearTimeout(timer);
+  await web?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the dashboard failed'));
   for (const service of [...services].reverse()) {
     const child = children.get(service.name);
     if (!child) continue;
@@ -146,6 +157,16 @@ async function stopAll(): Promise<void> {
 
 for (const service of services) start(service);
 
+// The dashboard is served by this process: the gateway it forwards to may start after it, a page's
+// request meanwhile gets 503 from the proxy, as it would from nginx in compose.
+const gatewayUrl = localEnvironment(services[0]!, settings, config.HOST).GATEWAY_URL!;
+let web: WebFront | undefined;
+try {
+  web = await startWebFront(config, gatewayUrl, createLogger('web', config.LOG_LEVEL));
+} catch (error) {
+  logger.error({ err: error, port: config.WEB_PORT }, 'the dashboard could not start; the API still runs');
+}
+
 process.on('SIGINT', () => void stopAll());
 process.on('SIGTERM', () => void stopAll());
 // Should the launcher itself end some other way, it takes its services with it.
@@ -154,6 +175,9 @@ process.on('exit', () => {
 });
 
 logger.info(
-  Object.fromEntries(services.map((service) => [service.name, environmentOf(service).PORT])),
+  {
+    ...Object.fromEntries(services.map((service) => [service.name, environmentOf(service).PORT])),
+    dashboard: web ? `http://${config.HOST}:${config.WEB_PORT}` : null,
+  },
   'native mode: services starting (Ctrl-C stops them)',
 );

@@ -164,6 +164,12 @@ export const portVariables = Object.fromEntries(
   ]),
 );
 
+/** The dashboard's port and files in both local modes (webFront.ts). */
+export const webVariables = {
+  WEB_PORT: env.port(8080),
+  WEB_DIST_DIR: z.string().min(1).optional(),
+};
+
 /**
  * What every service of a local mode is started with: where it listens, and `<NAME>_URL` for every
  * service, which is how the gateway finds its upstreams.
