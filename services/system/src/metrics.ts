@@ -46,6 +46,14 @@ export function registerSystemMetrics(registry: Registry, sampler: Sampler, hogs
     (s) => s.container.memory.oomKills,
   );
   new Gauge({
+    name: 'system_stream_clients',
+    help: 'Clients connected to the sample stream',
+    registers,
+    collect() {
+      this.set(sampler.listeners);
+    },
+  });
+  new Gauge({
     name: 'system_hogs_running',
     help: 'Hogs running now, by kind',
     labelNames: ['kind'],
