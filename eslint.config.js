@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -23,6 +24,27 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // The dashboard runs in a browser: its globals, and the rules of hooks.
+    files: ['web/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        localStorage: 'readonly',
+        EventSource: 'readonly',
+        MessageEvent: 'readonly',
+        Event: 'readonly',
+        Headers: 'readonly',
+        AbortSignal: 'readonly',
+        URLSearchParams: 'readonly',
+        crypto: 'readonly',
+        HTMLElement: 'readonly',
+      },
+    },
+    rules: reactHooks.configs.recommended.rules,
   },
   {
     // Tests read JSON answers as a client would, without declaring a type for each.
