@@ -9,7 +9,10 @@
 // @shipshape/* package of its "dependencies", followed through the dependencies of those packages
 // (npm's workspaces of the root package.json tell where each package lives). Its port is
 // "shipshape": { "containerPort": N } in its package.json (8080 when absent), its description the
-// "description" field. Plain Node, no dependencies, so that it runs before `npm ci` as well.
+// "description" field. "shipshape": { "train": { "script", "output", "inputs", "exclude" } } gives it a
+// `train` stage: the npm script run on the build stage, the folder it writes (copied into the image),
+// the folders it reads (let into the build context) and the built folders only training uses (left
+// out of the image). Plain Node, no dependencies, so that it runs before `npm ci` as well.
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -109,6 +112,8 @@ async function serviceImages() {
       throw new Error(`${where}: "shipshape.containerPort" must be a port number, not ${JSON.stringify(port)}`);
     }
 
+    const train = trainSettings(manifest.shipshape?.train, manifest, where);
+
     const workspaces = new Set([folder]);
     const pending = [manifest.name];
     while (pending.length > 0) {
@@ -124,8 +129,41 @@ async function serviceImages() {
         }
       }
     }
-    return { service, port, description: description.trim(), workspaces: [...workspaces].sort(byCodePoint) };
+    return { service, port, description: description.trim(), workspaces: [...workspaces].sort(byCodePoint), train };
   });
+}
+
+/** A folder inside the service's own: relative, `/`-separated, no `..`, nothing a shell would expand. */
+const SERVICE_FOLDER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;
+
+/** The "shipshape": { "train" } settings, checked, or undefined for a service that trains nothing. */
+function trainSettings(train, manifest, where) {
+  if (train === undefined) return undefined;
+  const at = `${where}: "shipshape.train`;
+  if (train === null || typeof train !== 'object' || Array.isArray(train)) {
+    throw new Error(`${at}" must be an object with "script", "output", "inputs" and "exclude"`);
+  }
+  const unknown = Object.keys(train).filter((key) => !['script', 'output', 'inputs', 'exclude'].includes(key));
+  if (unknown.length > 0) throw new Error(`${at}" has an unknown key "${unknown[0]}"`);
+  if (typeof train.script !== 'string' || typeof manifest.scripts?.[train.script] !== 'string') {
+    throw new Error(`${at}.script" must name one of its "scripts", not ${JSON.stringify(train.script)}`);
+  }
+  const folder = (value, key) => {
+    if (typeof value !== 'string' || !SERVICE_FOLDER.test(value) || value.split('/').includes('..')) {
+      throw new Error(`${at}.${key}" must be a folder inside the service (like "model"), not ${JSON.stringify(value)}`);
+    }
+    return value;
+  };
+  const folders = (value, key) => {
+    if (!Array.isArray(value)) throw new Error(`${at}.${key}" must be an array of folders`);
+    return value.map((item) => folder(item, key));
+  };
+  return {
+    script: train.script,
+    output: folder(train.output, 'output'),
+    inputs: folders(train.inputs ?? [], 'inputs'),
+    exclude: folders(train.exclude ?? [], 'exclude'),
+  };
 }
 
 function renderDockerfile(template, image) {
@@ -135,6 +173,9 @@ function renderDockerfile(template, image) {
     port: String(image.port),
     workspaces: image.workspaces.join(' '),
     workspace_flags: image.workspaces.map((workspace) => `-w ${workspace}`).join(' '),
+    train_script: image.train?.script,
+    train_output: image.train?.output,
+    train_exclude: image.train?.exclude.map((folder) => `/out/services/${image.service}/${folder}`).join(' '),
   };
   const fill = (line, extra = {}) =>
     line.replace(/\{\{([a-z_]+)\}\}/g, (placeholder, key) => {
@@ -149,23 +190,39 @@ function renderDockerfile(template, image) {
     `# \`${command} --check\`, run by npm test, fails while this file differs.`,
     '#',
   ];
+  let inTrain = false;
   for (const line of template.replace(/\r\n/g, '\n').split('\n')) {
     if (line.startsWith('##')) continue;
+    if (line === '{{#train}}' || line === '{{/train}}') {
+      if (inTrain === (line === '{{#train}}')) throw new Error(`${templatePath}: ${line} out of place`);
+      inTrain = line === '{{#train}}';
+      continue;
+    }
+    if (inTrain && image.train === undefined) continue;
     if (line.includes('{{workspace}}')) {
       for (const workspace of image.workspaces) lines.push(fill(line, { workspace }));
     } else {
       lines.push(fill(line));
     }
   }
+  if (inTrain) throw new Error(`${templatePath}: {{#train}} without {{/train}}`);
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }
 
 function renderDockerignore(images) {
   const used = [...new Set(images.flatMap((image) => image.workspaces))].sort(byCodePoint);
+  // What a service's training reads (its data) is in the context too; only its train stage uses it.
+  const trainInputs = new Map(
+    images.map((image) => [
+      `services/${image.service}`,
+      (image.train?.inputs ?? []).map((input) => `services/${image.service}/${input}`),
+    ]),
+  );
   const lines = used.flatMap((workspace) => [
     `!${workspace}/package.json`,
     `!${workspace}/tsconfig.json`,
     `!${workspace}/src`,
+    ...(trainInputs.get(workspace) ?? []).map((input) => `!${input}`),
   ]);
   return `${dockerignoreHeader}${lines.join('\n')}\n`;
 }

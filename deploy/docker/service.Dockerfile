@@ -11,6 +11,12 @@
 ##                        @shipshape/* package of its "dependencies", followed through theirs, sorted
 ##   {{workspace_flags}}  the same as npm arguments (`-w packages/platform -w services/<service>`)
 ## A line holding {{workspace}} is written once per workspace, in the same order.
+## Lines between `{{#train}}` and `{{/train}}` are written only for a service whose package.json has
+## "shipshape": { "train": { "script", "output", "inputs", "exclude" } } (its model trained in the build):
+##   {{train_script}}     the npm script that trains, run in the `train` stage
+##   {{train_output}}     the folder it writes under services/<service>/, copied into the image
+##   {{train_exclude}}    the built folders that only training uses, as /out paths, left out of the image
+## ("inputs", the folders training reads, such as its data, are let into the build context by .dockerignore.)
 # The shipshape/{{service}} image. {{description}}.
 #
 # Build context: the repository root (npm needs the workspace lock file); the root .dockerignore
@@ -45,6 +51,15 @@ RUN set -e; \
       mkdir -p "/out/$workspace"; cp -R "$workspace/dist" "/out/$workspace/"; \
     done; \
     find /out \( -name '*.d.ts' -o -name '*.d.ts.map' \) -delete
+{{#train}}
+# The training code stays out of the image: only what it writes goes in (the train stage below).
+RUN rm -r {{train_exclude}}
+
+# The model, trained here from the build's code and data with a fixed seed. The image carries what this
+# stage writes, not the training code nor the data, and no container ever trains at start.
+FROM build AS train
+RUN npm run {{train_script}} -w services/{{service}}
+{{/train}}
 
 # Production dependencies of this service only (npm follows its @shipshape/* dependencies).
 FROM manifests AS production-dependencies
@@ -57,6 +72,9 @@ FROM base AS runtime
 ENV NODE_ENV=production PORT={{port}} HOST=0.0.0.0
 COPY --from=production-dependencies /app ./
 COPY --from=build /out ./
+{{#train}}
+COPY --from=train /app/services/{{service}}/{{train_output}} services/{{service}}/{{train_output}}
+{{/train}}
 COPY deploy/docker/healthcheck.mjs ./healthcheck.mjs
 USER node
 EXPOSE {{port}}

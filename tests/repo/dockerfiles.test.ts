@@ -18,7 +18,11 @@ interface Manifest {
   name: string;
   description?: string;
   dependencies?: Record<string, string>;
-  shipshape?: { containerPort?: number };
+  scripts?: Record<string, string>;
+  shipshape?: {
+    containerPort?: number;
+    train?: { script: string; output: string; inputs?: string[]; exclude?: string[] };
+  };
 }
 
 const readText = (root: string, file: string) => readFileSync(path.join(root, file), 'utf8');
@@ -108,6 +112,43 @@ describe('generated Dockerfiles', () => {
     expect(dockerfile).not.toMatch(/\{\{|\}\}/);
   });
 
+  it.each(services)(
+    'services/%s/Dockerfile trains in a stage of its own only when its package.json says so',
+    (service) => {
+      const dockerfile = readText(repoRoot, `services/${service}/Dockerfile`);
+      const train = all.get(`services/${service}`)!.shipshape?.train;
+      const stages = dockerfile.split(/^(?=FROM )/m);
+      const stage = (name: string) =>
+        stages.find((text) => text.startsWith('FROM ') && text.split('\n')[0]!.endsWith(` AS ${name}`));
+      if (!train) {
+        expect(dockerfile).not.toMatch(/ AS train$/m);
+        expect(dockerfile).not.toContain('--from=train');
+        return;
+      }
+      expect(all.get(`services/${service}`)!.scripts?.[train.script]).toBeDefined();
+      // Trained on the build stage, by the service's own script; the image takes the model it writes.
+      expect(stage('train')).toMatch(
+        new RegExp(`^FROM build AS train\n(?:#.*\n)*RUN npm run ${train.script} -w services/${service}\n`),
+      );
+      const runtime = stage('runtime')!;
+      expect(runtime).toContain(
+        `COPY --from=train /app/services/${service}/${train.output} services/${service}/${train.output}\n`,
+      );
+      // Nothing else of the build or train stage: the compiled output without the training code, no data.
+      expect([...runtime.matchAll(/^COPY --from=(\S+)/gm)].map((match) => match[1])).toEqual([
+        'production-dependencies',
+        'build',
+        'train',
+      ]);
+      for (const folder of train.exclude ?? []) {
+        expect(stage('build')).toMatch(new RegExp(`^RUN rm -r .*/out/services/${service}/${folder}( |$)`, 'm'));
+      }
+      for (const input of train.inputs ?? []) expect(runtime).not.toContain(input);
+      // Nothing trains when a container starts.
+      expect(runtime).toContain(`CMD ["node", "--enable-source-maps", "services/${service}/dist/main.js"]`);
+    },
+  );
+
   it.each(services)('services/%s builds with tsc -b from the workspaces it copies', (service) => {
     // `tsc -b services/<name>` in the image follows tsconfig references: each must be a copied workspace.
     const copied = new Set(closure(all, service));
@@ -126,12 +167,20 @@ describe('generated Dockerfiles', () => {
       .filter((line) => line.startsWith('!'))
       .map((line) => line.slice(1));
     const used = [...new Set(services.flatMap((service) => closure(all, service)))].sort();
+    // A service's training inputs (its data) too, for its train stage.
+    const inputs = (workspace: string) =>
+      (all.get(workspace)?.shipshape?.train?.inputs ?? []).map((input) => `${workspace}/${input}`);
     expect(allowed).toEqual([
       'package.json',
       'package-lock.json',
       'tsconfig.base.json',
       'deploy/docker/healthcheck.mjs',
-      ...used.flatMap((workspace) => [`${workspace}/package.json`, `${workspace}/tsconfig.json`, `${workspace}/src`]),
+      ...used.flatMap((workspace) => [
+        `${workspace}/package.json`,
+        `${workspace}/tsconfig.json`,
+        `${workspace}/src`,
+        ...inputs(workspace),
+      ]),
     ]);
     expect(readText(repoRoot, '.dockerignore')).toMatch(/^\*$/m);
   });
@@ -194,5 +243,46 @@ describe('scripts/dockerfiles.mjs in a copy of the repository', () => {
     expect([...dockerfile.matchAll(/^COPY (\S+)\/package\.json \1\/$/gm)].map((match) => match[1])).toEqual(expected);
     expect(dockerfile).toContain('EXPOSE 8000\n');
     expect(readText(copy, '.dockerignore')).toContain('!services/echo/src\n');
+    expect(dockerfile).not.toContain('AS train');
+  });
+
+  it('a service that trains gets a train stage, its model in the image and its data in the context', () => {
+    const manifest = {
+      name: '@shipshape/echo',
+      description: 'Prediction service',
+      scripts: { fit: 'node dist/fit.js' },
+      dependencies: { '@shipshape/platform': '0.1.0' },
+      shipshape: { train: { script: 'fit', output: 'weights', inputs: ['corpus'], exclude: ['dist/fit'] } },
+    };
+    writeFileSync(path.join(copy, 'services/echo/package.json'), JSON.stringify(manifest));
+    expect(runScript(copy).status).toBe(0);
+    const dockerfile = readText(copy, 'services/echo/Dockerfile');
+    expect(dockerfile).toContain('FROM build AS train\nRUN npm run fit -w services/echo\n');
+    expect(dockerfile).toContain('RUN rm -r /out/services/echo/dist/fit\n');
+    expect(dockerfile).toContain('COPY --from=train /app/services/echo/weights services/echo/weights\n');
+    expect(readText(copy, '.dockerignore')).toContain('!services/echo/src\n!services/echo/corpus\n');
+    expect(runScript(copy, ['--check']).status).toBe(0);
+
+    for (const [train, named] of [
+      [
+        { ...manifest.shipshape.train, script: 'train' },
+        /"shipshape.train.script" must name one of its "scripts", not "train"/,
+      ],
+      [
+        { ...manifest.shipshape.train, output: '../../etc' },
+        /"shipshape.train.output" must be a folder inside the service/,
+      ],
+      [{ ...manifest.shipshape.train, inputs: ['data; rm -rf /'] }, /"shipshape.train.inputs" must be a folder/],
+      [{ ...manifest.shipshape.train, cache: true }, /unknown key "cache"/],
+    ] as const) {
+      writeFileSync(
+        path.join(copy, 'services/echo/package.json'),
+        JSON.stringify({ ...manifest, shipshape: { train } }),
+      );
+      const result = runScript(copy, ['--check']);
+      expect(result.status).toBe(2);
+      expect(result.output).toMatch(named);
+      expect(result.output).toContain('services/echo/package.json');
+    }
   });
 });
