@@ -42,7 +42,7 @@ export function ModelCardView({ card }: { card: ModelCard }) {
       </dl>
 
       <h3 className="mt">On held-out data</h3>
-      <div className="grid">
+      <div className="metrics">
         <div>
           <div className="gauge-figure">{percent(metrics.accuracy)}</div>
           <div className="small muted">accuracy (floor {percent(metrics.accuracyFloor)})</div>

@@ -12,9 +12,13 @@ export function initialValue(feature: ModelFeature): string {
   return String(Math.round(middle * 10) / 10);
 }
 
-function label(name: string): string {
+/** `bill_length_mm` with unit `mm` reads "Bill length (mm)". */
+export function featureLabel(feature: ModelFeature): string {
+  const unit = feature.type === 'number' ? feature.unit : '';
+  const name = unit && feature.name.endsWith(`_${unit}`) ? feature.name.slice(0, -unit.length - 1) : feature.name;
   const words = name.replace(/_/g, ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  const label = words.charAt(0).toUpperCase() + words.slice(1);
+  return unit ? `${label} (${unit})` : label;
 }
 
 /** The request body from the form's strings, or the problems per `features.<name>`. */
@@ -48,7 +52,7 @@ export function PredictForm({ card, onPredicted }: { card: ModelCard; onPredicte
   const predict = useMutation({
     mutationFn: async (features: Record<string, string | number>) =>
       (await api<Prediction>('/api/predict', { method: 'POST', body: { features } })).body,
-    onSuccess: onPredicted,
+    onSuccess: (prediction) => onPredicted(prediction),
   });
   const keys = card.features.map((feature) => `features.${feature.name}`);
   const errors = predict.isError ? apiFieldErrors(predict.error, keys) : localErrors;
@@ -74,7 +78,7 @@ export function PredictForm({ card, onPredicted }: { card: ModelCard; onPredicte
         {card.features.map((feature) => (
           <Field
             key={feature.name}
-            label={feature.type === 'number' ? `${label(feature.name)} (${feature.unit})` : label(feature.name)}
+            label={featureLabel(feature)}
             errors={errors[`features.${feature.name}`]}
             hint={
               feature.type === 'number'

@@ -51,7 +51,7 @@ export function PredictPage() {
           <h1>Prediction</h1>
           <p>
             {card.data
-              ? `A ${card.data.algorithm} that tells a ${card.data.classes.length}-way ${card.data.dataset.name} class from its measurements.`
+              ? `${card.data.dataset.name}: ${card.data.classes.join(', ')} told apart by a model from ${card.data.features.length} measurements.`
               : 'A model served over HTTP, with its model card.'}
           </p>
         </div>
