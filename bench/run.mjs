@@ -19,6 +19,7 @@ import {
   startNativeStack,
   targetStack,
 } from './lib/stack.mjs';
+import { readPredictInstances } from './lib/predict.mjs';
 import { readPoll } from './lib/votes.mjs';
 
 const usage = `Usage: npm run bench -- [options]
@@ -151,7 +152,7 @@ async function main() {
         if (health !== '200') throw new Error(`${ctx.stack.gatewayUrl}/health did not answer 200 (${health})`);
       } else {
         progress.update(
-          '  starting inventory, billing, vote, worker, result and gateway against PostgreSQL, RabbitMQ and Redis',
+          '  starting inventory, billing, vote, worker, result, predict and gateway against PostgreSQL, RabbitMQ and Redis',
         );
         ctx.stack = await startNativeStack({ profileDir: options.profile, progress });
         cleanups.push(['native stack (processes, databases, queue)', ctx.stack.stop]);
@@ -211,6 +212,16 @@ async function main() {
       available.set('poll', true);
     } catch (error) {
       available.set('poll', `no voting API: ${error.message}`);
+    }
+  }
+
+  if (needs.has('predictInstances') && available.get('gateway') === true) {
+    try {
+      ctx.predict = await readPredictInstances(ctx.stack.gatewayUrl, 500);
+      progress.log(`predicting with model ${ctx.predict.card.version.slice(0, 12)} (${ctx.predict.card.name})`);
+      available.set('predictInstances', true);
+    } catch (error) {
+      available.set('predictInstances', `no prediction API: ${error.message}`);
     }
   }
 

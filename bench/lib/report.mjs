@@ -81,7 +81,11 @@ export async function writeResults(report, now = new Date()) {
  */
 export function formatCpuTable(entries) {
   const perUnit = (entry) =>
-    entry.cpuMicrosPerRequest ?? entry.cpuMicrosPerOrder ?? entry.cpuMicrosPerVote ?? entry.cpuMicrosPerDelivery;
+    entry.cpuMicrosPerRequest ??
+    entry.cpuMicrosPerOrder ??
+    entry.cpuMicrosPerVote ??
+    entry.cpuMicrosPerDelivery ??
+    entry.cpuMicrosPerInstance;
   const measured = entries.filter(perUnit);
   if (!measured.length) return '';
   const groups = [
@@ -93,6 +97,7 @@ export function formatCpuTable(entries) {
     'vote',
     'worker',
     'result',
+    'predict',
     'postgres',
     'rabbitmq',
     'redis',

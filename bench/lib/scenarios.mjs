@@ -7,6 +7,8 @@ import { formatCount } from './progress.mjs';
 import { measureResultsFanout, measureVotesEndToEnd, votersPerClient } from './votes.mjs';
 
 const jsonHeaders = { 'content-type': 'application/json' };
+/** Instances per request of predict.batch. */
+const PREDICT_BATCH = 100;
 
 /**
  * The scenarios in the order they run. Each `run(ctx)` answers { perSecond, p50Ms, p99Ms, ... }; the
@@ -99,7 +101,64 @@ export const scenarios = [
     needs: ['gateway', 'poll'],
     run: measureResultsFanout,
   },
+  {
+    name: 'predict.one',
+    unit: 'predictions',
+    description: 'POST /api/predict with { features }, one penguin per request, through the gateway',
+    involves: ['loadGenerator', 'gateway', 'predict'],
+    needs: ['gateway', 'predictInstances'],
+    run: (ctx) =>
+      measureHttp(ctx, 'predict.one', {
+        url: ctx.stack.gatewayUrl,
+        requests: () =>
+          postRequests(
+            '/api/predict',
+            ctx.predict.instances.map((features) => ({ features })),
+          ),
+      }),
+  },
+  {
+    name: 'predict.batch',
+    unit: 'instances',
+    description: `POST /api/predict with { instances } of ${PREDICT_BATCH}, through the gateway: instances per second`,
+    involves: ['loadGenerator', 'gateway', 'predict'],
+    needs: ['gateway', 'predictInstances'],
+    run: async (ctx) => {
+      const { instances } = ctx.predict;
+      // Ten different batches, each a window of the instance list.
+      const bodies = Array.from({ length: 10 }, (_, batch) => ({
+        instances: Array.from(
+          { length: PREDICT_BATCH },
+          (_, index) => instances[(batch * 37 + index) % instances.length],
+        ),
+      }));
+      const run = await measureHttp(ctx, 'predict.batch', {
+        url: ctx.stack.gatewayUrl,
+        requests: () => postRequests('/api/predict', bodies),
+      });
+      // Counted per instance, the scenario's unit: the rate, and the CPU time of each process.
+      const { cpuMicrosPerRequest, ...rest } = run;
+      return {
+        ...rest,
+        perSecond: run.perSecond * PREDICT_BATCH,
+        requestsPerSecond: run.perSecond,
+        cpuMicrosPerInstance:
+          cpuMicrosPerRequest &&
+          Object.fromEntries(
+            Object.entries(cpuMicrosPerRequest).map(([group, micros]) => [
+              group,
+              Math.round((micros * 10) / PREDICT_BATCH) / 10,
+            ]),
+          ),
+      };
+    },
+  },
 ];
+
+/** POST requests of JSON bodies for autocannon, built once, walked like getRequests'. */
+function postRequests(path, bodies) {
+  return bodies.map((body) => ({ method: 'POST', path, headers: jsonHeaders, body: JSON.stringify(body) }));
+}
 
 /** GET requests for autocannon, built once; each connection walks the list from its own place in it (load.mjs). */
 function getRequests(paths) {

@@ -18,7 +18,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = (service) => path.join(root, 'services', service, 'dist', 'main.js');
 
 /**
- * The native mode as the benchmark needs it: inventory, billing, vote, worker, result and gateway each
+ * The native mode as the benchmark needs it: inventory, billing, vote, worker, result, predict and gateway each
  * in its own process, against this machine's PostgreSQL and RabbitMQ and a Redis server of the
  * benchmark's own (append-only file fsynced on every write, as a vote's 202 promises; the machine's
  * Redis keeps nothing on disk), with databases, a queue and a vote stream of their own (so a run never
@@ -60,7 +60,7 @@ export async function startNativeStack({ profileDir, progress } = {}) {
     }
 
     const ports = {};
-    for (const service of ['inventory', 'billing', 'vote', 'worker', 'result', 'gateway']) {
+    for (const service of ['inventory', 'billing', 'vote', 'worker', 'result', 'predict', 'gateway']) {
       ports[service] = await getFreePort();
     }
     const url = (service) => `http://127.0.0.1:${ports[service]}`;
@@ -117,12 +117,14 @@ export async function startNativeStack({ profileDir, progress } = {}) {
       }
     };
 
-    const [inventory, billing, vote, worker, result] = await Promise.all([
+    const [inventory, billing, vote, worker, result, predict] = await Promise.all([
       start('inventory', { DATABASE_URL: inventoryDatabase.url }),
       start('billing', { DATABASE_URL: billingDatabase.url, AMQP_URL: testServers.amqp, BILLING_QUEUE: queueName }),
       redis && start('vote', { REDIS_URL: redis.url, VOTE_STREAM: voteStream }),
       redis && start('worker', { DATABASE_URL: votesDatabase.url, REDIS_URL: redis.url, VOTE_STREAM: voteStream }),
       redis && start('result', { DATABASE_URL: votesDatabase.url }),
+      // The model of services/predict/model/, which `npm run bench` builds (and trains when stale) first.
+      start('predict', {}),
     ]);
     const gateway = await start('gateway', {
       AMQP_URL: testServers.amqp,
@@ -131,10 +133,11 @@ export async function startNativeStack({ profileDir, progress } = {}) {
       BILLING_URL: url('billing'),
       VOTE_URL: url('vote'),
       RESULT_URL: url('result'),
+      PREDICT_URL: url('predict'),
       RATE_LIMIT_MAX: '0',
     });
     const processes = Object.fromEntries(
-      Object.entries({ inventory, billing, vote, worker, result, gateway }).filter(([, child]) => child),
+      Object.entries({ inventory, billing, vote, worker, result, predict, gateway }).filter(([, child]) => child),
     );
 
     return {
