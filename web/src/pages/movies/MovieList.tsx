@@ -1,4 +1,5 @@
 import type { Movie } from '@shipshape/contracts';
+import { TableWrap } from '../../components/TableWrap';
 
 export function MovieList({
   movies,
@@ -10,7 +11,7 @@ export function MovieList({
   onDelete: (movie: Movie) => void;
 }) {
   return (
-    <div className="table-wrap">
+    <TableWrap label="Movies">
       <table>
         <thead>
           <tr>
@@ -58,6 +59,6 @@ export function MovieList({
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }

@@ -5,6 +5,7 @@ import { api, totalCount } from '../../api/client';
 import { Empty, ErrorNote, Loading } from '../../components/Status';
 import { usePageTitle } from '../../components/usePageTitle';
 import { OrderForm, type Accepted } from './OrderForm';
+import { TableWrap } from '../../components/TableWrap';
 
 const LIST_SIZE = 20;
 
@@ -59,7 +60,7 @@ export function OrdersPage() {
           ) : orders.length === 0 ? (
             <Empty>No orders stored yet. Place one above.</Empty>
           ) : (
-            <div className="table-wrap">
+            <TableWrap label="Stored orders">
               <table>
                 <thead>
                   <tr>
@@ -97,7 +98,7 @@ export function OrdersPage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </div>
       </div>

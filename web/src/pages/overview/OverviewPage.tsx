@@ -5,6 +5,7 @@ import { api, getJson, totalCount } from '../../api/client';
 import { ServiceStateBadge } from '../../components/ServiceState';
 import { Empty, ErrorNote, Loading } from '../../components/Status';
 import { usePageTitle } from '../../components/usePageTitle';
+import { TableWrap } from '../../components/TableWrap';
 
 async function countOf(path: string, signal: AbortSignal): Promise<number> {
   return totalCount((await api<unknown[]>(path, { signal })).headers);
@@ -75,7 +76,7 @@ export function OverviewPage() {
         ) : services.length === 0 ? (
           <Empty>The gateway knows no services.</Empty>
         ) : (
-          <div className="table-wrap">
+          <TableWrap label="Services">
             <table>
               <thead>
                 <tr>
@@ -109,7 +110,7 @@ export function OverviewPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </div>
     </section>

@@ -1,4 +1,5 @@
 import type { ModelCard } from '@shipshape/contracts';
+import { TableWrap } from '../../components/TableWrap';
 
 const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
 
@@ -58,7 +59,7 @@ export function ModelCardView({ card }: { card: ModelCard }) {
       </div>
 
       <h3 className="mt">Confusion matrix</h3>
-      <div className="table-wrap">
+      <TableWrap label="Confusion matrix">
         <table className="matrix">
           <caption className="small muted">Rows: the true species. Columns: what the model predicted.</caption>
           <thead>
@@ -84,7 +85,7 @@ export function ModelCardView({ card }: { card: ModelCard }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       <details className="mt">
         <summary>Hyperparameters</summary>
         <pre className="mono small">{JSON.stringify(training.hyperparameters, null, 2)}</pre>
