@@ -24,6 +24,8 @@ const PAGES = [
   { path: '/predict', name: 'predict', heading: 'Prediction', ready: 'Model card' },
 ] as const;
 
+const NARROW_RULES = ['scrollable-region-focusable', 'target-size', 'meta-viewport', 'region'];
+
 /** A run's own marker, so that what a test looks for was made by this run. */
 const run = Date.now().toString(36);
 
@@ -55,8 +57,10 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
     await expect.poll(() => page.locator('.state-loading').count(), { timeout: 10_000 }).toBe(0);
   }
 
-  async function seriousViolations(page: Page) {
-    const results = await new AxeBuilder({ page }).analyze();
+  /** axe-core's serious and critical violations; `rules` to run only those (what width changes). */
+  async function seriousViolations(page: Page, rules?: string[]) {
+    const builder = new AxeBuilder({ page });
+    const results = await (rules ? builder.withRules(rules) : builder).analyze();
     return results.violations
       .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
       .map(
@@ -76,9 +80,9 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
     }
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 90_000);
 
-  it('lays every page out at 375 px without a horizontal scroll bar, and with no serious axe violation', async () => {
+  it('lays every page out at 375 px without a horizontal scroll bar or a scrolling region a keyboard misses', async () => {
     const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, isMobile: true, hasTouch: true });
     const page = await phone.newPage();
     const errors = watchErrors(page);
@@ -87,12 +91,13 @@ describe.runIf(chromiumAvailable())('the dashboard in Chromium', () => {
       await loaded(page, entry);
       const width = await page.evaluate<number>('document.documentElement.scrollWidth');
       expect(width, entry.path).toBeLessThanOrEqual(375);
-      expect(await seriousViolations(page), entry.path).toEqual([]);
+      // Every rule ran on the desktop pass; what a narrow screen changes is scrolling and target sizes.
+      expect(await seriousViolations(page, NARROW_RULES), entry.path).toEqual([]);
       await screenshot(page, `${entry.name}-375`);
     }
     expect(errors).toEqual([]);
     await phone.close();
-  });
+  }, 90_000);
 
   it('answers a deep link and an unknown page with the app, and reaches the main content by keyboard', async () => {
     const page = await open('/no-such-page');

@@ -116,7 +116,8 @@ export function HogControls({ settings, hogs }: { settings: HogSettings; hogs: H
       </div>
       {disabled ? (
         <p className="notice warn" data-testid="hogs-off">
-          <strong>Hogs are off.</strong> {settings.reason ?? 'The system service has them disabled.'}
+          <span aria-hidden="true">! </span>
+          <strong>{settings.reason ?? 'Hogs are off in the system service.'}</strong>
         </p>
       ) : (
         <p className="muted small">Make the container use CPU or memory, and watch its limits act on the gauges.</p>
