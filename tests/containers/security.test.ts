@@ -79,7 +79,18 @@ describe.skipIf(!stack.available)('isolation of the data tier', () => {
 
     expect(Object.fromEntries(members)).toEqual({
       [`${stack.project}_data`]: ['billing', 'billing-db', 'inventory', 'inventory-db', 'result', 'votes-db', 'worker'],
-      [`${stack.project}_backend`]: ['billing', 'gateway', 'inventory', 'rabbit-queue', 'result', 'vote'],
+      [`${stack.project}_backend`]: [
+        'billing',
+        'gateway',
+        'inventory',
+        'predict',
+        'rabbit-queue',
+        'result',
+        'system',
+        'vote',
+        // Only for the gateway's GET /api/status: it asks the worker's /ready.
+        'worker',
+      ],
       [`${stack.project}_votes`]: ['redis', 'vote', 'worker'],
       [`${stack.project}_edge`]: ['gateway'],
     });
@@ -221,7 +232,9 @@ describe.skipIf(!stack.available)('container and image hardening', () => {
         'org.opencontainers.image.title': `shipshape-${service}`,
       });
       expect(versioned!.Config.Healthcheck?.Test).toEqual(['CMD', 'node', '/app/healthcheck.mjs']);
-      expect(Object.keys(versioned!.Config.ExposedPorts)).toEqual([service === 'gateway' ? '3000/tcp' : '8080/tcp']);
+      // The gateway on 3000 and predict on the seed's 8000; every other service on 8080.
+      const port = { gateway: '3000/tcp', predict: '8000/tcp' }[service as string] ?? '8080/tcp';
+      expect(Object.keys(versioned!.Config.ExposedPorts), service).toEqual([port]);
     }
   });
 });
