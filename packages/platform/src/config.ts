@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -62,7 +63,43 @@ export const env = {
       .enum(['true', 'false', '1', '0', 'yes', 'no'])
       .default(defaultValue ? 'true' : 'false')
       .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  /**
+   * Which proxies a service believes about the client's address (X-Forwarded-For): `false` none,
+   * `true` any, or a comma-separated list of addresses, CIDR ranges and proxy-addr's names
+   * `loopback`, `linklocal`, `uniquelocal` (the private ranges Docker's networks use).
+   */
+  trustProxy: () =>
+    z
+      .string()
+      .default('false')
+      .transform((value, context): boolean | string[] => {
+        const text = value.trim().toLowerCase();
+        if (['true', '1', 'yes'].includes(text)) return true;
+        if (['false', '0', 'no', ''].includes(text)) return false;
+        const entries = text.split(',').map((entry) => entry.trim());
+        const bad = entries.find((entry) => !isTrustedProxyEntry(entry));
+        if (bad !== undefined) {
+          context.addIssue({
+            code: 'custom',
+            message: `"${bad}" is neither true, false, an address, a CIDR range nor loopback, linklocal or uniquelocal`,
+          });
+          return z.NEVER;
+        }
+        return entries;
+      }),
 };
+
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isTrustedProxyEntry(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
 
 /** What every service reads, whatever else it needs. */
 export interface BaseServiceConfig {

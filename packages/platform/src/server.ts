@@ -33,9 +33,10 @@ export interface ServerOptions {
   readinessTimeoutMs?: number;
   /**
    * Trust `X-Forwarded-For` from a proxy in front (nginx of the dashboard), so that `request.ip`, the
-   * rate limit and the logs see the client rather than the proxy. Off unless a proxy is really there.
+   * rate limit and the logs see the client rather than the proxy: none (the default), any, or only
+   * these addresses and ranges (env.trustProxy). Off unless a proxy is really there.
    */
-  trustProxy?: boolean;
+  trustProxy?: boolean | string[];
   /**
    * Where metrics are served and how long a client may take; the service's config. Without it (tests
    * that `inject`) the timeouts keep these defaults and no metrics port is opened.

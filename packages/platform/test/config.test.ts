@@ -35,3 +35,20 @@ describe('parseConfig', () => {
     );
   });
 });
+
+describe('env.trustProxy', () => {
+  const proxySchema = z.object({ TRUST_PROXY: env.trustProxy() });
+  const parse = (value?: string) =>
+    parseConfig(proxySchema, value === undefined ? {} : { TRUST_PROXY: value }).TRUST_PROXY;
+
+  it('is off by default, a boolean for true and false, else the list of proxies', () => {
+    expect(parse()).toBe(false);
+    expect(parse('true')).toBe(true);
+    expect(parse('no')).toBe(false);
+    expect(parse('uniquelocal, 10.1.0.0/16,::1')).toEqual(['uniquelocal', '10.1.0.0/16', '::1']);
+  });
+
+  it.each(['nginx', '10.0.0.0/33', '10.0.0.1/8/2', 'fe80::/129'])('names "%s" as no proxy it knows', (value) => {
+    expect(() => parse(value)).toThrow(/TRUST_PROXY: ".*" is neither true, false, an address, a CIDR range/);
+  });
+});

@@ -70,8 +70,11 @@ export const gatewayConfigSchema = z.object({
   /** Requests per client (IP address) per window; 0 turns the limit off. */
   RATE_LIMIT_MAX: env.nonNegativeInt(1_000),
   RATE_LIMIT_WINDOW_MS: env.positiveInt(60_000),
-  /** True when a proxy (the dashboard's nginx) forwards clients: their address comes from X-Forwarded-For. */
-  TRUST_PROXY: env.boolean(false),
+  /**
+   * Set when a proxy (the dashboard's nginx) forwards clients, so that their address, for the rate
+   * limit and the logs, comes from X-Forwarded-For: `true`, or the proxies' addresses or ranges.
+   */
+  TRUST_PROXY: env.trustProxy(),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -261,6 +261,26 @@ describe('rate limit', () => {
     }
   });
 
+  it.each([
+    ['the proxy it is told to trust (TRUST_PROXY=127.0.0.1)', '127.0.0.1', true],
+    ['a proxy in a private range (TRUST_PROXY=uniquelocal), not loopback', 'uniquelocal', false],
+    ['no proxy (TRUST_PROXY=false)', 'false', false],
+  ])('counts clients by X-Forwarded-For only behind %s', async (_name, trustProxy, separate) => {
+    const gateway = await startGateway({ ...upstreams(), RATE_LIMIT_MAX: '2', TRUST_PROXY: trustProxy });
+    try {
+      const from = (client: string) =>
+        call(gateway.url, 'GET', '/api/movies', undefined, { 'x-forwarded-for': client });
+      expect((await from('203.0.113.1')).status).toBe(200);
+      expect((await from('203.0.113.1')).status).toBe(200);
+      // A third request from the first client is over its limit; from a second one, over it only when
+      // the header is ignored and both are the proxy's one address.
+      expect((await from('203.0.113.1')).status).toBe(429);
+      expect((await from('203.0.113.2')).status).toBe(separate ? 200 : 429);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('is off with RATE_LIMIT_MAX=0', async () => {
     const gateway = await startGateway({ ...upstreams(), RATE_LIMIT_MAX: '0' });
     try {
