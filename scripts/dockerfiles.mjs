@@ -81,8 +81,9 @@ async function workspaceFolders() {
 }
 
 /** Every service image: name, port, description and the sorted workspaces it is built from. */
-async function serviceImages() {
-  const packages = new Map(); // package name -> { folder, manifest }
+/** Every workspace's package.json, by package name: { folder, manifest }. */
+async function workspacePackages() {
+  const packages = new Map();
   for (const folder of await workspaceFolders()) {
     const manifest = await readJson(`${folder}/package.json`);
     if (typeof manifest.name !== 'string') throw new Error(`${folder}/package.json: no "name"`);
@@ -90,6 +91,11 @@ async function serviceImages() {
     if (known) throw new Error(`${manifest.name} is both ${known.folder} and ${folder}`);
     packages.set(manifest.name, { folder, manifest });
   }
+  return packages;
+}
+
+async function serviceImages() {
+  const packages = await workspacePackages();
 
   const services = [...packages.values()].filter(({ folder }) => /^services\/[^/]+$/.test(folder));
   return services.map(({ folder, manifest }) => {
@@ -114,23 +120,60 @@ async function serviceImages() {
 
     const train = trainSettings(manifest.shipshape?.train, manifest, where);
 
-    const workspaces = new Set([folder]);
-    const pending = [manifest.name];
-    while (pending.length > 0) {
-      const name = pending.pop();
-      const from = packages.get(name);
-      for (const dependency of Object.keys(from.manifest.dependencies ?? {})) {
-        if (!dependency.startsWith(scope)) continue;
-        const target = packages.get(dependency);
-        if (!target) throw new Error(`${from.folder}/package.json: ${dependency} is not a workspace of package.json`);
-        if (!workspaces.has(target.folder)) {
-          workspaces.add(target.folder);
-          pending.push(dependency);
-        }
+    const workspaces = dependencyClosure(packages, folder, manifest);
+    return { service, port, description: description.trim(), workspaces, train };
+  });
+}
+
+/** The folder of a workspace and of every @shipshape/* package it depends on, followed through theirs, sorted. */
+function dependencyClosure(packages, folder, manifest) {
+  const workspaces = new Set([folder]);
+  const pending = [manifest.name];
+  while (pending.length > 0) {
+    const name = pending.pop();
+    const from = packages.get(name);
+    for (const dependency of Object.keys(from.manifest.dependencies ?? {})) {
+      if (!dependency.startsWith(scope)) continue;
+      const target = packages.get(dependency);
+      if (!target) throw new Error(`${from.folder}/package.json: ${dependency} is not a workspace of package.json`);
+      if (!workspaces.has(target.folder)) {
+        workspaces.add(target.folder);
+        pending.push(dependency);
       }
     }
-    return { service, port, description: description.trim(), workspaces: [...workspaces].sort(byCodePoint), train };
-  });
+  }
+  return [...workspaces].sort(byCodePoint);
+}
+
+/**
+ * Images with a Dockerfile of their own (the dashboard's web/Dockerfile: nginx, not the Node template):
+ * workspaces outside services/ whose package.json has "shipshape": { "dockerContext": [...] }, the
+ * files of their own folder that Dockerfile copies besides package.json, tsconfig.json and src. Only
+ * their .dockerignore lines are written here.
+ */
+async function ownDockerfileImages() {
+  const packages = await workspacePackages();
+  return [...packages.values()]
+    .filter(
+      ({ folder, manifest }) => !folder.startsWith('services/') && manifest.shipshape?.dockerContext !== undefined,
+    )
+    .map(({ folder, manifest }) => {
+      const context = manifest.shipshape.dockerContext;
+      const where = `${folder}/package.json: "shipshape.dockerContext"`;
+      if (!Array.isArray(context)) throw new Error(`${where} must be an array of files and folders`);
+      for (const entry of context) {
+        if (typeof entry !== 'string' || !SERVICE_FOLDER.test(entry) || entry.split('/').includes('..')) {
+          throw new Error(
+            `${where} must name files inside ${folder} (like "index.html"), not ${JSON.stringify(entry)}`,
+          );
+        }
+      }
+      return {
+        folder,
+        workspaces: dependencyClosure(packages, folder, manifest),
+        context: [...context].sort(byCodePoint),
+      };
+    });
 }
 
 /** A folder inside the service's own: relative, `/`-separated, no `..`, nothing a shell would expand. */
@@ -209,8 +252,8 @@ function renderDockerfile(template, image) {
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }
 
-function renderDockerignore(images) {
-  const used = [...new Set(images.flatMap((image) => image.workspaces))].sort(byCodePoint);
+function renderDockerignore(images, ownImages) {
+  const used = [...new Set([...images, ...ownImages].flatMap((image) => image.workspaces))].sort(byCodePoint);
   // What a service's training reads (its data) is in the context too; only its train stage uses it.
   const trainInputs = new Map(
     images.map((image) => [
@@ -218,11 +261,15 @@ function renderDockerignore(images) {
       (image.train?.inputs ?? []).map((input) => `services/${image.service}/${input}`),
     ]),
   );
+  const ownContext = new Map(
+    ownImages.map((image) => [image.folder, image.context.map((entry) => `${image.folder}/${entry}`)]),
+  );
   const lines = used.flatMap((workspace) => [
     `!${workspace}/package.json`,
     `!${workspace}/tsconfig.json`,
     `!${workspace}/src`,
     ...(trainInputs.get(workspace) ?? []).map((input) => `!${input}`),
+    ...(ownContext.get(workspace) ?? []).map((entry) => `!${entry}`),
   ]);
   return `${dockerignoreHeader}${lines.join('\n')}\n`;
 }
@@ -233,7 +280,7 @@ async function expectedFiles() {
   const images = await serviceImages();
   const files = new Map();
   for (const image of images) files.set(`services/${image.service}/Dockerfile`, renderDockerfile(template, image));
-  files.set('.dockerignore', renderDockerignore(images));
+  files.set('.dockerignore', renderDockerignore(images, await ownDockerfileImages()));
   return new Map([...files].sort(([a], [b]) => byCodePoint(a, b)));
 }
 

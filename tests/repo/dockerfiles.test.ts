@@ -22,6 +22,7 @@ interface Manifest {
   shipshape?: {
     containerPort?: number;
     train?: { script: string; output: string; inputs?: string[]; exclude?: string[] };
+    dockerContext?: string[];
   };
 }
 
@@ -37,6 +38,12 @@ function runScript(root: string, args: string[] = []) {
 function workspaces(root: string): Map<string, Manifest> {
   const found = new Map<string, Manifest>();
   for (const pattern of readJson<{ workspaces: string[] }>(root, 'package.json').workspaces) {
+    if (!pattern.endsWith('/*')) {
+      if (existsSync(path.join(root, pattern, 'package.json'))) {
+        found.set(pattern, readJson<Manifest>(root, `${pattern}/package.json`));
+      }
+      continue;
+    }
     const parent = pattern.replace(/\/\*$/, '');
     if (!existsSync(path.join(root, parent))) continue;
     for (const entry of readdirSync(path.join(root, parent), { withFileTypes: true })) {
@@ -50,7 +57,7 @@ function workspaces(root: string): Map<string, Manifest> {
 }
 
 /** The service's folder and the folders of its @shipshape/* dependencies, followed transitively, sorted. */
-function closure(all: Map<string, Manifest>, service: string): string[] {
+function closure(all: Map<string, Manifest>, service: string, folder = `services/${service}`): string[] {
   const folderOf = new Map([...all].map(([folder, manifest]) => [manifest.name, folder]));
   const seen = new Set<string>();
   const visit = (folder: string) => {
@@ -63,7 +70,7 @@ function closure(all: Map<string, Manifest>, service: string): string[] {
       visit(dependency!);
     }
   };
-  visit(`services/${service}`);
+  visit(folder);
   return [...seen].sort();
 }
 
@@ -72,6 +79,10 @@ const services = [...all.keys()]
   .filter((folder) => folder.startsWith('services/'))
   .map((folder) => folder.slice('services/'.length))
   .sort();
+/** Workspaces outside services/ with a Dockerfile of their own (web): only their context is generated. */
+const ownImages = [...all]
+  .filter(([folder, manifest]) => !folder.startsWith('services/') && manifest.shipshape?.dockerContext)
+  .map(([folder]) => folder);
 
 describe('generated Dockerfiles', () => {
   it('finds the services', () => {
@@ -166,7 +177,12 @@ describe('generated Dockerfiles', () => {
       .split('\n')
       .filter((line) => line.startsWith('!'))
       .map((line) => line.slice(1));
-    const used = [...new Set(services.flatMap((service) => closure(all, service)))].sort();
+    const used = [
+      ...new Set([
+        ...services.flatMap((service) => closure(all, service)),
+        ...ownImages.flatMap((folder) => closure(all, '', folder)),
+      ]),
+    ].sort();
     // A service's training inputs (its data) too, for its train stage.
     const inputs = (workspace: string) =>
       (all.get(workspace)?.shipshape?.train?.inputs ?? []).map((input) => `${workspace}/${input}`);
@@ -180,8 +196,10 @@ describe('generated Dockerfiles', () => {
         `${workspace}/tsconfig.json`,
         `${workspace}/src`,
         ...inputs(workspace),
+        ...[...(all.get(workspace)?.shipshape?.dockerContext ?? [])].sort().map((entry) => `${workspace}/${entry}`),
       ]),
     ]);
+    expect(ownImages).toEqual(['web']);
     expect(readText(repoRoot, '.dockerignore')).toMatch(/^\*$/m);
   });
 });
@@ -284,5 +302,28 @@ describe('scripts/dockerfiles.mjs in a copy of the repository', () => {
       expect(result.output).toMatch(named);
       expect(result.output).toContain('services/echo/package.json');
     }
+  });
+
+  it('lets in the files a hand-written image names under "shipshape.dockerContext", and refuses a path outside', () => {
+    // Without the service the tests above added (its last manifest is a bad one on purpose).
+    rmSync(path.join(copy, 'services/echo'), { recursive: true, force: true });
+    const manifest = JSON.parse(readText(copy, 'web/package.json')) as Manifest;
+    const write = (dockerContext: unknown) =>
+      writeFileSync(
+        path.join(copy, 'web/package.json'),
+        JSON.stringify({ ...manifest, shipshape: { ...manifest.shipshape, dockerContext } }),
+      );
+    write([...manifest.shipshape!.dockerContext!, 'robots.txt']);
+    expect(runScript(copy).status).toBe(0);
+    expect(readText(copy, '.dockerignore')).toContain('!web/public\n!web/robots.txt\n');
+    // A Dockerfile of its own is never written over.
+    expect(existsSync(path.join(copy, 'web/Dockerfile'))).toBe(false);
+
+    write(['../.env']);
+    const result = runScript(copy, ['--check']);
+    expect(result.status).toBe(2);
+    expect(result.output).toMatch(/web\/package.json: "shipshape.dockerContext" must name files inside web/);
+    write(manifest.shipshape!.dockerContext);
+    expect(runScript(copy).status).toBe(0);
   });
 });
