@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -11,17 +12,46 @@ export class ConfigError extends Error {
 /**
  * Parses the environment once against a zod object schema. Every missing or invalid variable is
  * reported together, so an operator fixes them all in one go instead of one per restart.
+ *
+ * Any variable of the schema can also come from a file: `<NAME>_FILE` is the path of a file whose
+ * contents (without a last newline) are the value, which is how Docker and Swarm secrets arrive
+ * (`DATABASE_URL_FILE=/run/secrets/inventory_database_url`). Setting both is a mistake, and named.
  */
 export function parseConfig<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv = process.env): T {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const { values, problems: fileProblems } = readFileVariables(schema, env);
+  const result = schema.safeParse(values);
+  if (result.success && fileProblems.length === 0) return result.data;
+  const failed = new Set(fileProblems.map(({ name }) => name));
+  const problems = (result.success ? [] : result.error.issues).flatMap((issue) => {
     const name = issue.path.join('.') || '(environment)';
-    const value = issue.path.length === 1 ? env[String(issue.path[0])] : undefined;
+    if (failed.has(name)) return [];
+    const value = issue.path.length === 1 ? values[String(issue.path[0])] : undefined;
     const missing = value === undefined || value === '';
-    return missing ? `${name} is required but not set (${issue.message})` : `${name}: ${issue.message}`;
+    return [missing ? `${name} is required but not set (${issue.message})` : `${name}: ${issue.message}`];
   });
-  throw new ConfigError(problems);
+  throw new ConfigError([...fileProblems.map(({ problem }) => problem), ...problems]);
+}
+
+/** The environment with every `<NAME>_FILE` of the schema's variables read into `<NAME>`. */
+function readFileVariables(schema: z.ZodType, env: NodeJS.ProcessEnv) {
+  const values: NodeJS.ProcessEnv = { ...env };
+  const problems: { name: string; problem: string }[] = [];
+  const names = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  for (const name of names) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined || file === '') continue;
+    if (env[name] !== undefined && env[name] !== '') {
+      problems.push({ name, problem: `${name} and ${name}_FILE are both set: set only one of them` });
+      continue;
+    }
+    try {
+      values[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      problems.push({ name, problem: `${name}_FILE: cannot read ${file} (${code})` });
+    }
+  }
+  return { values, problems };
 }
 
 /** `parseConfig` for entry points: prints the problems and exits 1 instead of throwing. */
@@ -109,6 +139,7 @@ export interface BaseServiceConfig {
   SHUTDOWN_TIMEOUT_MS: number;
   STARTUP_TIMEOUT_MS: number;
   METRICS_PORT: number;
+  SHUTDOWN_DELAY_MS: number;
   HEADERS_TIMEOUT_MS: number;
   REQUEST_TIMEOUT_MS: number;
   KEEP_ALIVE_TIMEOUT_MS: number;
@@ -124,6 +155,11 @@ export function baseServiceConfig(defaultPort: number) {
     HOST: env.host(),
     LOG_LEVEL: env.logLevel(),
     SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),
+    /**
+     * On SIGTERM, how long to keep serving with /ready at 503 before closing: long enough for whoever
+     * routes to it (Swarm's DNS, a proxy's cached lookup, Kubernetes endpoints) to stop sending here.
+     */
+    SHUTDOWN_DELAY_MS: env.nonNegativeInt(0),
     /** How long a starting service waits for a dependency that does not answer yet (then exits 1). */
     STARTUP_TIMEOUT_MS: env.positiveInt(60_000),
     /** Prometheus metrics, on a port no client is given; 0 takes any free port. */

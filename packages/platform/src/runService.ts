@@ -69,8 +69,18 @@ export async function runService<Config extends BaseServiceConfig, Deps extends 
       logger,
     );
   const closeAll = () => closeInOrder([async () => service?.close(), closeConnections], logger);
+  // On a signal, first SHUTDOWN_DELAY_MS of serving while /ready says 503, so that routing stops
+  // sending here before the server stops accepting (a rolling update then fails no request).
+  const drainThenCloseAll = async () => {
+    if (service && config.SHUTDOWN_DELAY_MS > 0) {
+      service.app.drain();
+      logger.info({ delayMs: config.SHUTDOWN_DELAY_MS }, 'draining: not ready, still serving');
+      await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
+    }
+    await closeAll();
+  };
 
-  exitOnSignal(logger, config.SHUTDOWN_TIMEOUT_MS, closeAll);
+  exitOnSignal(logger, config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS, drainThenCloseAll);
   try {
     const opened = await definition.connect(config, logger);
     connections = opened as Record<string, Closable>;

@@ -73,6 +73,7 @@ export function createServer(options: ServerOptions) {
   const bodyLimit = options.bodyLimit ?? 64 * 1024;
   const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.config };
   let closing = false;
+  let draining = false;
 
   const app = Fastify({
     loggerInstance: logger,
@@ -181,7 +182,20 @@ export function createServer(options: ServerOptions) {
   const hidden = { schema: { hide: true } };
   app.get('/health', hidden, async () => ({ status: 'ok', service, version: SERVICE_VERSION }));
 
+  app.decorate('drain', () => {
+    draining = true;
+  });
+
   app.get('/ready', hidden, async (_request, reply) => {
+    if (draining) {
+      reply.code(503).header('retry-after', '5');
+      return {
+        status: 'not ready',
+        service,
+        version: SERVICE_VERSION,
+        checks: { shutdown: 'draining: stopping soon' },
+      };
+    }
     const results = await Promise.all(
       Object.entries(readinessChecks).map(async ([name, check]) => {
         try {
@@ -325,6 +339,8 @@ declare module 'fastify' {
     metrics: Metrics;
     /** Where the metrics are served once the server listens (undefined before, or without a config). */
     metricsUrl(): string | undefined;
+    /** From now on `/ready` answers 503 while requests are still served: the first step of a shutdown. */
+    drain(): void;
   }
 }
 

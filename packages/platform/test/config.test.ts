@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, env, parseConfig } from '../src/config.js';
 
@@ -50,5 +53,47 @@ describe('env.trustProxy', () => {
 
   it.each(['nginx', '10.0.0.0/33', '10.0.0.1/8/2', 'fe80::/129'])('names "%s" as no proxy it knows', (value) => {
     expect(() => parse(value)).toThrow(/TRUST_PROXY: ".*" is neither true, false, an address, a CIDR range/);
+  });
+});
+
+describe('<NAME>_FILE', () => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'shipshape-config-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+  const secret = (name: string, contents: string) => {
+    const file = path.join(folder, name);
+    writeFileSync(file, contents);
+    return file;
+  };
+
+  it('reads a variable from the file it names, without the last newline', () => {
+    const file = secret('url', 'postgres://user:s3cret@db/x\n');
+    expect(parseConfig(schema, { DATABASE_URL_FILE: file })).toMatchObject({
+      DATABASE_URL: 'postgres://user:s3cret@db/x',
+    });
+    // The value read is checked like any other.
+    const bad = secret('bad-url', 'mysql://db/x');
+    expect(() => parseConfig(schema, { DATABASE_URL_FILE: bad })).toThrow(
+      /DATABASE_URL: must be a URL starting with postgres/,
+    );
+  });
+
+  it('names a file it cannot read, and a variable set both ways, with every other problem', () => {
+    let caught: unknown;
+    try {
+      parseConfig(schema, {
+        DATABASE_URL_FILE: path.join(folder, 'missing'),
+        PORT: '1',
+        PORT_FILE: secret('port', '2'),
+        VERBOSE: 'maybe',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).problems).toEqual([
+      `DATABASE_URL_FILE: cannot read ${path.join(folder, 'missing')} (ENOENT)`,
+      'PORT and PORT_FILE are both set: set only one of them',
+      expect.stringMatching(/^VERBOSE: /),
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 /** The entry point as an operator runs it: what it needs is named at start; a real start serves and stops. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,32 @@ describe('predict entry point', () => {
       expect(await response.json()).toMatchObject({ prediction: 'Gentoo', modelVersion: card.version.slice(0, 12) });
     } finally {
       expect(await predict.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it('reads a variable from <NAME>_FILE, and drains for SHUTDOWN_DELAY_MS on SIGTERM: not ready, still serving', async () => {
+    const port = await getFreePort();
+    const base = `http://127.0.0.1:${port}`;
+    // As a Swarm secret arrives: a file, with a last newline.
+    const secretFile = path.join(modelDir, 'model-dir.secret');
+    writeFileSync(secretFile, `${modelDir}\n`);
+    const predict = await startNodeProcess(
+      script,
+      { PORT: String(port), HOST: '127.0.0.1', PREDICT_MODEL_DIR_FILE: secretFile, SHUTDOWN_DELAY_MS: '1500' },
+      `${base}/health`,
+    );
+    try {
+      expect((await fetch(`${base}/ready`)).status).toBe(200);
+      const exited = predict.stop('SIGTERM');
+      await expect.poll(async () => (await fetch(`${base}/ready`)).status).toBe(503);
+      expect(await (await fetch(`${base}/ready`)).json()).toMatchObject({
+        checks: { shutdown: expect.stringMatching(/draining/) },
+      });
+      // Requests are still answered while routing learns that this instance is going.
+      expect((await fetch(`${base}/predict/model`)).status).toBe(200);
+      expect(await exited).toBe(0);
+    } finally {
+      await predict.stop('SIGKILL');
     }
   });
 });
