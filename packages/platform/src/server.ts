@@ -118,6 +118,9 @@ export function createServer(options: ServerOptions) {
   // Callback-style hooks: on every request, a promise per hook is measurable overhead.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    // Draining: each keep-alive client is told to reconnect, so its next connection goes to an
+    // instance that stays (its DNS lookup no longer finds this one).
+    if (draining) reply.header('connection', 'close');
     if (closing) {
       reply.header('connection', 'close').header('retry-after', '5');
       return sendError(reply, 503, { error: `${service} is shutting down; retry on another instance`, details: [] });

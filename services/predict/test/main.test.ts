@@ -78,7 +78,10 @@ describe('predict entry point', () => {
         checks: { shutdown: expect.stringMatching(/draining/) },
       });
       // Requests are still answered while routing learns that this instance is going.
-      expect((await fetch(`${base}/predict/model`)).status).toBe(200);
+      const served = await fetch(`${base}/predict/model`);
+      expect(served.status).toBe(200);
+      // And each keep-alive client is told to reconnect, to an instance that stays.
+      expect(served.headers.get('connection')).toBe('close');
       expect(await exited).toBe(0);
     } finally {
       await predict.stop('SIGKILL');
