@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds every service image of docker-compose.yml and tags it twice: shipshape/<service>:<version>
+# Builds every image of docker-compose.yml (the services and web) and tags each twice:
+# shipshape/<service>:<version>
 # (the version of package.json) and shipshape/<service>:latest. Extra arguments go to `compose build`.
 # Uses $SHIPSHAPE_COMPOSE when set, else `docker compose`, else docker-compose (1.29 needs BuildKit on,
 # which this script turns on).
@@ -21,7 +22,7 @@ COMPOSE_DOCKER_CLI_BUILD=1
 export SHIPSHAPE_VERSION SHIPSHAPE_REVISION DOCKER_BUILDKIT COMPOSE_DOCKER_CLI_BUILD
 
 compose build "$@"
-for dockerfile in services/*/Dockerfile; do
+for dockerfile in services/*/Dockerfile web/Dockerfile; do
   service=$(basename "$(dirname "$dockerfile")")
   docker tag "shipshape/$service:$SHIPSHAPE_VERSION" "shipshape/$service:latest"
   echo "tagged shipshape/$service:$SHIPSHAPE_VERSION and shipshape/$service:latest"

@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository root: the compose project directory and the images' build context. */
 export const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-/** Services of docker-compose.yml, and the ones whose images this repository builds. */
+/** Services of docker-compose.yml, the ones whose images this repository builds, and its Node ones. */
 export const services = [
+  'web',
   'gateway',
   'inventory',
   'billing',
@@ -23,7 +24,7 @@ export const services = [
   'rabbit-queue',
   'redis',
 ] as const;
-export const builtServices = [
+export const nodeServices = [
   'gateway',
   'inventory',
   'billing',
@@ -33,6 +34,7 @@ export const builtServices = [
   'system',
   'predict',
 ] as const;
+export const builtServices = ['web', ...nodeServices] as const;
 export type ServiceName = (typeof services)[number];
 
 /** What the global setup hands to every test file (vitest `provide`/`inject`). */
@@ -44,6 +46,9 @@ export interface StackInfo {
   project: string;
   gatewayUrl: string;
   gatewayPort: number;
+  /** The dashboard, nginx of the web image, on its published port. */
+  webUrl: string;
+  webPort: number;
   envFile: string;
   version: string;
 }
@@ -109,19 +114,20 @@ export function docker(args: string[], options?: RunOptions): Promise<RunResult>
  * of the tests comes from one address (the host's end of the bridge), and the voting test alone sends
  * more than the default 1,000 a minute: the gateway's limit is raised, not turned off.
  */
-export function composeEnv(stack: Pick<StackInfo, 'gatewayPort'>): NodeJS.ProcessEnv {
+export function composeEnv(stack: Pick<StackInfo, 'gatewayPort' | 'webPort'>): NodeJS.ProcessEnv {
   return {
     ...process.env,
     DOCKER_BUILDKIT: '1',
     COMPOSE_DOCKER_CLI_BUILD: '1',
     GATEWAY_PORT: String(stack.gatewayPort),
+    WEB_PORT: String(stack.webPort),
     PUBLISH_ADDRESS: '127.0.0.1',
     RATE_LIMIT_MAX: '100000',
   };
 }
 
 export function compose(
-  stack: Pick<StackInfo, 'compose' | 'project' | 'gatewayPort'>,
+  stack: Pick<StackInfo, 'compose' | 'project' | 'gatewayPort' | 'webPort'>,
   args: string[],
   options: RunOptions = {},
 ): Promise<RunResult> {

@@ -31,6 +31,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project: '',
     gatewayUrl: '',
     gatewayPort: 0,
+    webUrl: '',
+    webPort: 0,
     envFile,
     version,
   };
@@ -54,10 +56,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project: process.env.SHIPSHAPE_CONTAINERS_PROJECT ?? `shipshape-ctest-${process.pid}`,
     gatewayPort: await freePort(),
     gatewayUrl: '',
+    webPort: await freePort(),
+    webUrl: '',
     envFile,
     version,
   };
   stack.gatewayUrl = `http://127.0.0.1:${stack.gatewayPort}`;
+  stack.webUrl = `http://127.0.0.1:${stack.webPort}`;
 
   // The documented first step, when this checkout has not taken it: the images are then built with a
   // real .env next to them, which the secrets test checks did not end up in any image.

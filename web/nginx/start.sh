@@ -2,7 +2,7 @@
 # The web image's entry point: renders the nginx configuration for this container into /tmp (the root
 # filesystem is read-only) and runs nginx in the foreground. Settings, from the environment:
 #   GATEWAY_URL     where /api goes (default http://gateway:3000); its host is looked up again every
-#                   10 s, so that a gateway replaced (a rolling update, a new address) is found
+#                   5 s, so that a gateway replaced (a rolling update, a new address) is found
 #   NGINX_RESOLVER  the DNS server(s) for that lookup (default: the nameservers of /etc/resolv.conf,
 #                   Docker's 127.0.0.11 in compose and Swarm). nginx does not use resolv.conf's search
 #                   domains: in Kubernetes give GATEWAY_URL the full name (gateway.<namespace>.svc.cluster.local).
