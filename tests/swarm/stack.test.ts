@@ -74,7 +74,19 @@ async function rollOver(name: string): Promise<void> {
     },
     240_000,
   );
-  expect(state, `${name}'s update`).toBe('completed');
+  if (state !== 'completed') {
+    // What went wrong, in the failure's message: each task's state and error, and the update's message.
+    const tasks = await docker([
+      'service',
+      'ps',
+      '--no-trunc',
+      '--format',
+      '{{.Name}} {{.CurrentState}} {{.Error}}',
+      service(name),
+    ]);
+    const status = await docker(['service', 'inspect', '--format', '{{json .UpdateStatus}}', service(name)]);
+    expect.fail(`${name}'s update ended ${state}: ${status.stdout.trim()}\n${tasks.stdout}`);
+  }
   // Completed once the last new task has started: it may still be on its way to running.
   const after = await eventually(`two new ${name} tasks running`, async () => {
     const tasks = await runningTasks(name);
