@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { getFreePort } from '@shipshape/testkit';
 import {
   builtServices,
   compose,
   composeEnv,
   docker,
   findCompose,
-  freePort,
   repoRoot,
   run,
   tail,
@@ -50,13 +50,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
+  const gatewayPort = await getFreePort();
   const stack: StackInfo = {
     available: true,
     compose: await findCompose(),
     project: process.env.SHIPSHAPE_CONTAINERS_PROJECT ?? `shipshape-ctest-${process.pid}`,
-    gatewayPort: await freePort(),
+    gatewayPort,
     gatewayUrl: '',
-    webPort: await freePort(),
+    webPort: await getFreePort([gatewayPort]),
     webUrl: '',
     envFile,
     version,

@@ -3,8 +3,9 @@
  * (the model trained in its build, neither the trainer nor the data), and the image run alone as
  * `docker run --rm -p 8000:8000 shipshape/predict:<version>`.
  */
+import { getFreePort } from '@shipshape/testkit';
 import { describe, expect, inject, it } from 'vitest';
-import { api, containerId, docker, eventually, freePort, inspect, type ContainerState } from './docker.js';
+import { api, containerId, docker, eventually, inspect, type ContainerState } from './docker.js';
 
 const stack = inject('stack');
 const image = `shipshape/predict:${stack.version}`;
@@ -121,7 +122,7 @@ describe.skipIf(!stack.available)('prediction in containers', () => {
   });
 
   it('runs alone from its image and answers /health and POST /predict', async () => {
-    const port = await freePort();
+    const port = await getFreePort();
     const { stdout } = await docker(['run', '--rm', '-d', '-p', `127.0.0.1:${port}:8000`, image]);
     const id = stdout.trim();
     try {

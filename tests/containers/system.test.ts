@@ -5,8 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { getFreePort } from '@shipshape/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { api, containerId, docker, eventually, freePort, inspect, repoRoot, type ContainerState } from './docker.js';
+import { api, containerId, docker, eventually, inspect, repoRoot, type ContainerState } from './docker.js';
 
 const stack = inject('stack');
 
@@ -201,7 +202,7 @@ describe.skipIf(!stack.available)('system: the container sees the limits compose
   });
 
   it('runs alone from its image, reporting the limits of docker run', async () => {
-    const port = await freePort();
+    const port = await getFreePort();
     const image = `shipshape/system:${stack.version}`;
     const { stdout } = await docker([
       'run',

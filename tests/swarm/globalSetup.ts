@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { createServer } from 'node:net';
+import { getFreePort } from '@shipshape/testkit';
 import { docker, repoRoot, run, tail } from '../containers/docker.js';
 
 /** What the global setup hands to every file. */
@@ -48,8 +48,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const madeEnvFile = !existsSync(envFile);
   // Below the kernel's ephemeral range (32768 and up), where Docker picks the host ports of lab.yml's
   // host-mode tasks: a port chosen there could be taken by a web task before front binds it.
-  const webPort = await freePortBelow(32768);
-  const gatewayPort = await freePortBelow(32768, [webPort]);
+  const webPort = await getFreePort();
+  const gatewayPort = await getFreePort([webPort]);
   // Every request of the tests comes from this one address: the gateway's limit per client is raised
   // (not turned off), as in the container tests.
   const env = {
@@ -85,20 +85,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
     webUrl: `http://127.0.0.1:${webPort}`,
   });
   return teardown;
-}
-
-/** A port free on 127.0.0.1 and 0.0.0.0, between 20000 and `below`, other than `besides`. */
-async function freePortBelow(below: number, besides: number[] = []): Promise<number> {
-  const free = (port: number, host: string) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, host, () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const port = 20_000 + Math.floor(Math.random() * (below - 20_000));
-    if (besides.includes(port)) continue;
-    if ((await free(port, '0.0.0.0')) && (await free(port, '127.0.0.1'))) return port;
-  }
-  throw new Error(`no free port between 20000 and ${below}`);
 }

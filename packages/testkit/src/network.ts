@@ -1,15 +1,30 @@
 import net from 'node:net';
 
-/** A port that was free a moment ago, for a process a test is about to start. */
-export async function getFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Below Linux's ephemeral range (32768-60999), where the kernel picks the local port of every
+// outgoing connection and of every listen(0): a port taken from that range and handed to a child
+// process could be used by one of the many client connections the tests open before the child binds it.
+const FIRST_PORT = 20_000;
+const PAST_LAST_PORT = 32_768;
+
+function isFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A port that was free a moment ago on 127.0.0.1 and on every address, for a process a test is about
+ * to start, picked at random between 20000 and 32767 and other than `besides`.
+ */
+export async function getFreePort(besides: readonly number[] = []): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = FIRST_PORT + Math.floor(Math.random() * (PAST_LAST_PORT - FIRST_PORT));
+    if (besides.includes(port)) continue;
+    if ((await isFree(port, '0.0.0.0')) && (await isFree(port, '127.0.0.1'))) return port;
+  }
+  throw new Error(`no free port between ${FIRST_PORT} and ${PAST_LAST_PORT - 1} after 200 tries`);
 }
 
 export interface TcpProxy {
