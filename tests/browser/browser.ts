@@ -60,6 +60,8 @@ export function ensureWebBuild(): void {
 export interface Target {
   baseUrl: string;
   stop(): Promise<void>;
+  /** The stack's own error lines, where the test has them, to say why a page saw an error. */
+  errorLog?(): string;
 }
 
 /** The dashboard under test: BROWSER_BASE_URL as it is, or the embedded mode started here. */
@@ -68,18 +70,33 @@ export async function startTarget(): Promise<Target> {
   if (given) return { baseUrl: given.replace(/\/$/, ''), stop: async () => {} };
   ensureWebBuild();
   const stack = await startEmbeddedStack();
-  return { baseUrl: stack.webUrl, stop: () => stack.stop() };
+  return {
+    baseUrl: stack.webUrl,
+    stop: () => stack.stop(),
+    // The warn, error and fatal lines of every service of the embedded process (platform's logger).
+    errorLog: () =>
+      stack.process
+        .output()
+        .split('\n')
+        .filter((line) => /"level":"(warn|error|fatal)"/.test(line))
+        .join('\n'),
+  };
 }
 
 /**
  * Records what a page reports as an error: console errors and uncaught exceptions. A failed request
  * (a 4xx a test provokes) is logged by Chromium as a console error too: tests that provoke one do not
- * check this.
+ * check this. Chromium's line names no URL, so a 5xx answer is recorded with its request as well.
  */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()} (${page.url()})`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 500) {
+      errors.push(`answer: ${response.status()} to ${response.request().method()} ${response.url()} (${page.url()})`);
+    }
   });
   page.on('pageerror', (error) => errors.push(`page error: ${error.message} (${page.url()})`));
   return errors;

@@ -88,7 +88,7 @@ export function describeDashboard(
         expect(await seriousViolations(page), entry.path).toEqual([]);
         await screenshot(page, `${screenshotPrefix}${entry.name}`);
       }
-      expect(errors).toEqual([]);
+      expect(errors, target.errorLog?.()).toEqual([]);
       await page.close();
     }, 90_000);
 
@@ -105,7 +105,7 @@ export function describeDashboard(
         expect(await seriousViolations(page, NARROW_RULES), entry.path).toEqual([]);
         await screenshot(page, `${screenshotPrefix}${entry.name}-375`);
       }
-      expect(errors).toEqual([]);
+      expect(errors, target.errorLog?.()).toEqual([]);
       await phone.close();
     }, 90_000);
 
