@@ -8,8 +8,8 @@ export default defineConfig({
     maxWorkers: 2,
     minWorkers: 1,
     // In CI a failed test runs once more, and the report still names it: the CI host shares its 2 cores
-    // (load averages of 14 to 30 seen) and two tests that start many processes have failed there once
-    // (a free port taken before a child bound it, a 500 on the browser's page walk), passing alone.
+    // (load averages of 14 to 30 seen) and the browser's page walk once met a 500 there that it did not
+    // meet alone (its failure now names the request and the stack's error lines).
     retry: process.env.CI === 'true' ? 1 : 0,
     reporters: ['default'],
     projects: [
