@@ -10,8 +10,10 @@
 // cannot change, see deploy/swarm/README.md to rotate one); labels this node shipshape.data=true when no
 // node is, for the stores' placement; deploys deploy/swarm/stack.yml as the stack SWARM_STACK
 // (shipshape), with deploy/swarm/lab.yml when the node has no IPVS (or SWARM_LAB=1); then waits until
-// every service runs all its replicas, healthy, printing progress, for up to SWARM_TIMEOUT_S (300).
+// every service runs all its replicas, healthy, and then until the gateway's /api/status says every
+// service is ready, printing progress, for up to SWARM_TIMEOUT_S (300) in all.
 // Plain Node, no dependencies: it runs before `npm ci`.
+/* global AbortSignal */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -244,7 +246,7 @@ async function waitForConvergence() {
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
     if (states.length > 0 && lagging.length === 0) {
       say(`${states.length} services converged in ${seconds} s`);
-      return;
+      return deadline;
     }
     const line = `${states.length - lagging.length}/${states.length} services converged; waiting for ${lagging
       .map((state) => `${state.name.slice(stack.length + 1)} ${state.running}/${state.wanted}`)
@@ -263,6 +265,40 @@ async function waitForConvergence() {
   }
 }
 
+// A converged service is healthy (/health), not yet ready: a gateway whose broker connection is still
+// being made answers /ready 503. Several answers in a row, since the port reaches each gateway in turn.
+const READY_ANSWERS_IN_A_ROW = 6;
+
+/** Waits until GET /api/status, through the published gateway port, says every service is up. */
+async function waitForReadiness(deadline) {
+  const started = Date.now();
+  const url = `http://127.0.0.1:${gatewayPort}/api/status`;
+  let inARow = 0;
+  let lastLine = '';
+  for (;;) {
+    let line;
+    try {
+      const answer = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      const { services } = await answer.json();
+      const notUp = services.filter((entry) => entry.state !== 'up');
+      line = notUp.length === 0 ? '' : notUp.map((entry) => `${entry.name} ${entry.state}: ${entry.error}`).join('; ');
+    } catch (error) {
+      line = `${url}: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    inARow = line === '' ? inARow + 1 : 0;
+    if (inARow >= READY_ANSWERS_IN_A_ROW) {
+      say(`every service ready in ${((Date.now() - started) / 1000).toFixed(0)} s more`);
+      return;
+    }
+    if (line !== '' && line !== lastLine) say(`waiting until ready: ${line}`);
+    lastLine = line;
+    if (Date.now() > deadline) {
+      throw new Failure(`not ready after ${timeoutSeconds} s (SWARM_TIMEOUT_S): ${line || 'answers flapping'}`);
+    }
+    await sleep(line === '' ? 500 : 2_000);
+  }
+}
+
 async function up(args) {
   await ensureSwarm();
   if (!existsSync(path.join(root, '.env'))) say('no .env: writing one with random passwords (scripts/init-env.sh)');
@@ -272,7 +308,7 @@ async function up(args) {
   await ensureSecrets(env);
   await ensureDataNode();
   await deploy(env, needsLabOverride());
-  await waitForConvergence();
+  await waitForReadiness(await waitForConvergence());
   console.log(
     [
       '',
