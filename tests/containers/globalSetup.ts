@@ -50,14 +50,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
-  const gatewayPort = await getFreePort();
   const stack: StackInfo = {
     available: true,
     compose: await findCompose(),
     project: process.env.SHIPSHAPE_CONTAINERS_PROJECT ?? `shipshape-ctest-${process.pid}`,
-    gatewayPort,
+    gatewayPort: await getFreePort(),
     gatewayUrl: '',
-    webPort: await getFreePort([gatewayPort]),
+    webPort: await getFreePort(),
     webUrl: '',
     envFile,
     version,

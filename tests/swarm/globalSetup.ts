@@ -46,10 +46,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const madeSwarm = engine.stdout.trim() !== 'active';
   const envFile = path.join(repoRoot, '.env');
   const madeEnvFile = !existsSync(envFile);
-  // Below the kernel's ephemeral range (32768 and up), where Docker picks the host ports of lab.yml's
-  // host-mode tasks: a port chosen there could be taken by a web task before front binds it.
+  // getFreePort picks below the kernel's ephemeral range (32768 and up), where Docker also picks the host
+  // ports of lab.yml's host-mode tasks: a port from there could be taken by a web task before front binds it.
   const webPort = await getFreePort();
-  const gatewayPort = await getFreePort([webPort]);
+  const gatewayPort = await getFreePort();
   // Every request of the tests comes from this one address: the gateway's limit per client is raised
   // (not turned off), as in the container tests.
   const env = {

@@ -14,14 +14,19 @@ function isFree(port: number, host: string): Promise<boolean> {
   });
 }
 
+// Ports this process has handed out: picked at random, two calls (a stack asks for ten at once) could
+// otherwise draw the same one, both finding it free before either child binds it.
+const handedOut = new Set<number>();
+
 /**
  * A port that was free a moment ago on 127.0.0.1 and on every address, for a process a test is about
- * to start, picked at random between 20000 and 32767 and other than `besides`.
+ * to start, picked at random between 20000 and 32767, and never one this process was given before.
  */
-export async function getFreePort(besides: readonly number[] = []): Promise<number> {
+export async function getFreePort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const port = FIRST_PORT + Math.floor(Math.random() * (PAST_LAST_PORT - FIRST_PORT));
-    if (besides.includes(port)) continue;
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
     if ((await isFree(port, '0.0.0.0')) && (await isFree(port, '127.0.0.1'))) return port;
   }
   throw new Error(`no free port between ${FIRST_PORT} and ${PAST_LAST_PORT - 1} after 200 tries`);
