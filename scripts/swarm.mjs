@@ -233,9 +233,8 @@ async function unhealthyContainers() {
     .map((line) => line.split('\t')[0]);
 }
 
-async function waitForConvergence() {
+async function waitForConvergence(deadline) {
   const started = Date.now();
-  const deadline = started + timeoutSeconds * 1000;
   let lastLine = '';
   for (;;) {
     const states = await serviceStates();
@@ -246,7 +245,7 @@ async function waitForConvergence() {
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
     if (states.length > 0 && lagging.length === 0) {
       say(`${states.length} services converged in ${seconds} s`);
-      return deadline;
+      return;
     }
     const line = `${states.length - lagging.length}/${states.length} services converged; waiting for ${lagging
       .map((state) => `${state.name.slice(stack.length + 1)} ${state.running}/${state.wanted}`)
@@ -279,9 +278,13 @@ async function waitForReadiness(deadline) {
     let line;
     try {
       const answer = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-      const { services } = await answer.json();
-      const notUp = services.filter((entry) => entry.state !== 'up');
-      line = notUp.length === 0 ? '' : notUp.map((entry) => `${entry.name} ${entry.state}: ${entry.error}`).join('; ');
+      const { services } = answer.ok ? await answer.json() : {};
+      if (!Array.isArray(services)) {
+        line = `${url} answered ${answer.status} without the services' states`;
+      } else {
+        const notUp = services.filter((entry) => entry.state !== 'up');
+        line = notUp.map((entry) => `${entry.name} ${entry.state}: ${entry.error}`).join('; ');
+      }
     } catch (error) {
       line = `${url}: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -308,7 +311,10 @@ async function up(args) {
   await ensureSecrets(env);
   await ensureDataNode();
   await deploy(env, needsLabOverride());
-  await waitForReadiness(await waitForConvergence());
+  // One bound for both waits: SWARM_TIMEOUT_S counts from the deploy.
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  await waitForConvergence(deadline);
+  await waitForReadiness(deadline);
   console.log(
     [
       '',
